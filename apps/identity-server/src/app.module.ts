@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule, AuthModuleOptions } from '@nest-sso/auth';
+import { createValidationPipe, HttpErrorFilter } from '@nest-sso/common';
+import { ConfigModule, ConfigModuleOptions } from '@nest-sso/config';
+import { DatabaseModule } from '@nest-sso/database';
+import { KeysModule } from '@nest-sso/keys';
+
+export interface AppModuleOptions extends ConfigModuleOptions {
+  auth?: AuthModuleOptions;
+}
+
+/** The identity server: composes the libraries and installs the request pipeline. */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(options),
+        DatabaseModule,
+        KeysModule,
+        AuthModule.forRoot(options.auth),
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+      ],
+    };
+  }
+}

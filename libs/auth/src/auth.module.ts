@@ -1,0 +1,46 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AccountsModule } from '@nest-sso/accounts';
+import { SessionsModule } from '@nest-sso/sessions';
+import { TokensModule } from '@nest-sso/tokens';
+import { UsersModule } from '@nest-sso/users';
+import { AuthorizeController } from './controllers/authorize.controller';
+import { MeController } from './controllers/me.controller';
+import { SessionController } from './controllers/session.controller';
+import { SessionAuthGuard } from './guards/session-auth.guard';
+import { AuthorizationPayloadBuilder } from './payload/authorization-payload.builder';
+import { SessionPayloadBuilder } from './payload/session-payload.builder';
+import { AuthorizeUseCase } from './use-cases/authorize.use-case';
+import { LoginUseCase } from './use-cases/login.use-case';
+
+export interface AuthModuleOptions {
+  /** Replaces the builder of session-token claims (a subclass of `SessionPayloadBuilder`). */
+  sessionPayloadBuilder?: Type<SessionPayloadBuilder>;
+  /** Replaces the builder of authorization-token claims (a subclass of `AuthorizationPayloadBuilder`). */
+  authorizationPayloadBuilder?: Type<AuthorizationPayloadBuilder>;
+}
+
+/** Login, authorize and the caller's profile; installs the global session guard. */
+@Module({})
+export class AuthModule {
+  static forRoot(options: AuthModuleOptions = {}): DynamicModule {
+    return {
+      module: AuthModule,
+      imports: [UsersModule, AccountsModule, SessionsModule, TokensModule],
+      controllers: [SessionController, AuthorizeController, MeController],
+      providers: [
+        LoginUseCase,
+        AuthorizeUseCase,
+        {
+          provide: SessionPayloadBuilder,
+          useClass: options.sessionPayloadBuilder ?? SessionPayloadBuilder,
+        },
+        {
+          provide: AuthorizationPayloadBuilder,
+          useClass: options.authorizationPayloadBuilder ?? AuthorizationPayloadBuilder,
+        },
+        { provide: APP_GUARD, useClass: SessionAuthGuard },
+      ],
+    };
+  }
+}

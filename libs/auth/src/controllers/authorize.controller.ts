@@ -1,0 +1,21 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { AuthorizeDto } from '../dto/authorize.dto';
+import { TokenResponseDto } from '../dto/token-response.dto';
+import { CurrentSession } from '../guards/current-auth.decorator';
+import type { SessionAuth } from '../guards/session-auth.guard';
+import { AuthorizeUseCase } from '../use-cases/authorize.use-case';
+
+@Controller('authorize')
+export class AuthorizeController {
+  constructor(private readonly authorize: AuthorizeUseCase) {}
+
+  /** Exchanges the session token in `Authorization` for a short-lived authorization token. */
+  @Post()
+  @HttpCode(200)
+  async create(
+    @CurrentSession() auth: SessionAuth,
+    @Body() body: AuthorizeDto,
+  ): Promise<TokenResponseDto> {
+    return { token: await this.authorize.execute(auth, body.account) };
+  }
+}

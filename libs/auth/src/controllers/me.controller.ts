@@ -1,0 +1,20 @@
+import { Controller, Get } from '@nestjs/common';
+import { AccountsService } from '@nest-sso/accounts';
+import { MeResponseDto, toMeResponse } from '../dto/me-response.dto';
+import { CurrentSession } from '../guards/current-auth.decorator';
+import type { SessionAuth } from '../guards/session-auth.guard';
+
+@Controller('me')
+export class MeController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  /** The caller's profile and memberships. */
+  @Get()
+  async get(@CurrentSession() auth: SessionAuth): Promise<MeResponseDto> {
+    return toMeResponse(
+      auth.user,
+      await this.accounts.membershipsOf(auth.user.id),
+      auth.claims.sid,
+    );
+  }
+}

@@ -1,0 +1,26 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { Public } from '@nest-sso/common';
+import { LoginDto } from '../dto/login.dto';
+import { TokenResponseDto } from '../dto/token-response.dto';
+import { LoginUseCase } from '../use-cases/login.use-case';
+
+@Controller('session')
+export class SessionController {
+  constructor(private readonly login: LoginUseCase) {}
+
+  /** Logs in with username or email and password; returns a session token. */
+  @Public()
+  @Post()
+  @HttpCode(200)
+  async create(@Body() body: LoginDto, @Req() request: Request): Promise<TokenResponseDto> {
+    const token = await this.login.execute({
+      login: body.username,
+      password: body.password,
+      clientId: body.client_id ?? '',
+      ipAddress: request.ip,
+      userAgent: request.get('user-agent'),
+    });
+    return { token };
+  }
+}

@@ -1,0 +1,10 @@
+import { IsOptional, IsString, Length } from 'class-validator';
+
+/** Body of `POST /authorize`; may be empty. */
+export class AuthorizeDto {
+  /** Account id or name: the token then carries that membership's permissions. */
+  @IsOptional()
+  @IsString({ message: 'account must be a string' })
+  @Length(1, 100, { message: 'account must be 1 to 100 characters' })
+  account?: string;
+}

@@ -1,0 +1,62 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { IS_PUBLIC, SsoError } from '@nest-sso/common';
+import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { Session, SessionsService } from '@nest-sso/sessions';
+import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
+import { User, UsersService } from '@nest-sso/users';
+import { tokenFromAuthorizationHeader } from './authorization-header';
+
+/** What the session guard attaches to an authenticated request. */
+export interface SessionAuth {
+  claims: SessionClaims;
+  user: User;
+  /** The session row; `null` only when `SSO_VERIFY_SESSION_TOKEN` is off. */
+  session: Session | null;
+}
+
+export type AuthenticatedRequest = Request & { auth?: SessionAuth };
+
+/**
+ * The global guard: every route needs a valid session token unless marked `@Public()`. The token
+ * must be a session token (authorization tokens are refused), its session must be active and its
+ * user active.
+ */
+@Injectable()
+export class SessionAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+    private readonly tokens: TokensService,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = tokenFromAuthorizationHeader(request.headers.authorization);
+    const claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
+    request.auth = await this.authenticate(claims);
+    return true;
+  }
+
+  private async authenticate(claims: SessionClaims): Promise<SessionAuth> {
+    if (!this.config.verifySessionToken) {
+      const user = await this.users.findById(claims.uid);
+      if (!user?.isActive) throw new SsoError('session_revoked', 'The session is no longer valid');
+      return { claims, user, session: null };
+    }
+    const session = await this.sessions.findActive(claims.sid);
+    if (!session?.user || session.userId !== claims.uid || !session.user.isActive) {
+      throw new SsoError('session_revoked', 'The session is no longer valid');
+    }
+    return { claims, user: session.user, session };
+  }
+}

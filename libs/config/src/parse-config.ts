@@ -1,0 +1,200 @@
+import { ConfigError } from './config.errors';
+import { KeyFileMap, SigningAlgorithm, SsoConfig, SUPPORTED_ALGORITHMS } from './sso-config';
+
+type Env = Record<string, string | undefined>;
+
+const DEV_IDENTITY = 'nest-sso';
+
+/**
+ * Parses and validates every setting at once. Throws a `ConfigError` naming the first bad variable.
+ * `env` is a plain map so tests can pass their own settings without touching `process.env`.
+ */
+export function parseConfig(env: Env): SsoConfig {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const nodeEnv = oneOf(read, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const identity = read('SSO_IDENTITY') ?? (nodeEnv === 'production' ? undefined : DEV_IDENTITY);
+  if (identity === undefined) {
+    throw new ConfigError(
+      'SSO_IDENTITY',
+      'is required when NODE_ENV=production (the issuer name put in every token)',
+    );
+  }
+  const encodeAlgorithm = algorithm(
+    'SSO_ENCODE_ALGORITHM',
+    read('SSO_ENCODE_ALGORITHM') ?? 'RS256',
+  );
+  const decodeAlgorithms = list(read, 'SSO_DECODE_ALGORITHMS')?.map((alg) =>
+    algorithm('SSO_DECODE_ALGORITHMS', alg),
+  ) ?? [encodeAlgorithm];
+
+  return {
+    nodeEnv,
+    host: read('HOST') ?? '0.0.0.0',
+    port: integer(read, 'PORT', 3000, 1, 65535),
+    database: {
+      url: databaseUrl(read('DATABASE_URL')),
+      dataDir: read('SSO_DATA_DIR') ?? './data',
+      migrateOnStart: boolean(read, 'SSO_MIGRATE_ON_START', true),
+      poolSize: integer(read, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    },
+    identity,
+    sessionAudience: list(read, 'SSO_SESSION_AUDIENCE') ?? [identity],
+    authorizationAudience: list(read, 'SSO_AUTHORIZATION_AUDIENCE') ?? [identity],
+    acceptedIssuers: list(read, 'SSO_ACCEPTED_ISSUERS'),
+    keyStoreRoot: read('SSO_KEY_STORE_ROOT') ?? './keys',
+    privateKeys: keyFileMap(read, 'SSO_PRIVATE_KEYS'),
+    publicKeys: keyFileMap(read, 'SSO_PUBLIC_KEYS'),
+    encodeAlgorithm,
+    decodeAlgorithms,
+    expirationLeeway: integer(read, 'SSO_EXPIRATION_LEEWAY', 0, 0, 3600),
+    sessionExpiration: optionalInteger(read, 'SSO_SESSION_EXPIRATION', 1),
+    authorizationExpiration: integer(read, 'SSO_AUTHORIZATION_EXPIRATION', 300, 1, 86400),
+    verifySessionToken: boolean(read, 'SSO_VERIFY_SESSION_TOKEN', true),
+    authenticateHeader: token(read, 'SSO_AUTHENTICATE_HEADER', 'JWT'),
+    sessionTouchInterval: integer(read, 'SSO_SESSION_TOUCH_INTERVAL', 60, 0, 86400),
+    argon2: {
+      // OWASP password storage cheat sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
+      memoryCost: integer(read, 'SSO_ARGON2_MEMORY_COST', 19456, 8192, 1048576),
+      timeCost: integer(read, 'SSO_ARGON2_TIME_COST', 2, 1, 20),
+      parallelism: integer(read, 'SSO_ARGON2_PARALLELISM', 1, 1, 16),
+    },
+  };
+}
+
+type Read = (name: string) => string | undefined;
+
+function oneOf<T extends string>(read: Read, name: string, allowed: readonly T[], fallback: T): T {
+  const value = read(name) ?? fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${value}")`);
+  }
+  return value as T;
+}
+
+function integer(read: Read, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function optionalInteger(read: Read, name: string, min: number): number | null {
+  return read(name) === undefined ? null : integer(read, name, 0, min, Number.MAX_SAFE_INTEGER);
+}
+
+function boolean(read: Read, name: string, fallback: boolean): boolean {
+  const raw = read(name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function token(read: Read, name: string, fallback: string): string {
+  const value = read(name) ?? fallback;
+  if (!/^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$/.test(value)) {
+    throw new ConfigError(
+      name,
+      `must be an HTTP auth scheme name such as JWT or Bearer (got "${value}")`,
+    );
+  }
+  return value;
+}
+
+/** A list, written either as a JSON array or comma-separated. */
+function list(read: Read, name: string): string[] | null {
+  const raw = read(name);
+  if (raw === undefined) return null;
+  let items: unknown;
+  if (raw.startsWith('[')) {
+    try {
+      items = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(
+        name,
+        'is not valid JSON (write a JSON array or a comma-separated list)',
+      );
+    }
+  } else {
+    items = raw.split(',').map((item) => item.trim());
+  }
+  if (
+    !Array.isArray(items) ||
+    items.length === 0 ||
+    !items.every((i) => typeof i === 'string' && i !== '')
+  ) {
+    throw new ConfigError(name, 'must be a non-empty list of non-empty strings');
+  }
+  return items as string[];
+}
+
+function algorithm(name: string, value: string): SigningAlgorithm {
+  if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      name,
+      `must name algorithms among ${SUPPORTED_ALGORITHMS.join(', ')} (got "${value}")`,
+    );
+  }
+  return value as SigningAlgorithm;
+}
+
+/** JSON object: issuer → file name or list of file names (DRF-SSO's PRIVATE_KEYS/PUBLIC_KEYS). */
+function keyFileMap(read: Read, name: string): KeyFileMap | null {
+  const raw = read(name);
+  if (raw === undefined) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'is not valid JSON (expected {"issuer": ["file.pem", ...]})');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(
+      name,
+      'must be a JSON object mapping each issuer to a file or a list of files',
+    );
+  }
+  const map: KeyFileMap = {};
+  for (const [issuer, files] of Object.entries(parsed)) {
+    const fileList: unknown = typeof files === 'string' ? [files] : files;
+    if (
+      !Array.isArray(fileList) ||
+      fileList.length === 0 ||
+      !fileList.every((f) => typeof f === 'string' && f !== '')
+    ) {
+      throw new ConfigError(
+        name,
+        `must map issuer "${issuer}" to a file name or a non-empty list of file names`,
+      );
+    }
+    map[issuer] = fileList as string[];
+  }
+  return map;
+}
+
+function databaseUrl(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is not a valid URL (expected postgres://user:password@host:5432/database)',
+    );
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `must use the postgres:// scheme (got "${url.protocol}")`,
+    );
+  }
+  return raw;
+}

@@ -1,0 +1,49 @@
+/** Signing algorithms the key module can use (RSA family; EC/EdDSA arrive with the key lifecycle). */
+export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
+export type SigningAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+/** Issuer → ordered list of PEM file names relative to the key store root (first one signs). */
+export type KeyFileMap = Record<string, string[]>;
+
+/** The whole, validated configuration of the identity server. Built once by `parseConfig`. */
+export interface SsoConfig {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  readonly database: {
+    /** PostgreSQL connection string; when absent the embedded database (PGlite) is used. */
+    readonly url: string | null;
+    /** Directory of the embedded database. */
+    readonly dataDir: string;
+    /** Run pending migrations at start-up. */
+    readonly migrateOnStart: boolean;
+    readonly poolSize: number;
+  };
+  readonly identity: string;
+  readonly sessionAudience: string[];
+  readonly authorizationAudience: string[];
+  /** Issuers whose tokens are accepted; `null` means any issuer this server holds keys for. */
+  readonly acceptedIssuers: string[] | null;
+  readonly keyStoreRoot: string;
+  readonly privateKeys: KeyFileMap | null;
+  readonly publicKeys: KeyFileMap | null;
+  readonly encodeAlgorithm: SigningAlgorithm;
+  readonly decodeAlgorithms: SigningAlgorithm[];
+  /** Seconds of clock skew tolerated on `exp`/`iat`. */
+  readonly expirationLeeway: number;
+  /** Lifetime of session tokens in seconds; `null` means they never expire. */
+  readonly sessionExpiration: number | null;
+  /** Lifetime of authorization tokens in seconds. */
+  readonly authorizationExpiration: number;
+  /** Refuse session tokens whose session row is missing or revoked. */
+  readonly verifySessionToken: boolean;
+  /** Scheme named in `WWW-Authenticate` on 401 responses. */
+  readonly authenticateHeader: string;
+  /** Minimum seconds between two writes of a session's `last_used_at`. */
+  readonly sessionTouchInterval: number;
+  readonly argon2: {
+    readonly memoryCost: number;
+    readonly timeCost: number;
+    readonly parallelism: number;
+  };
+}

@@ -1,0 +1,48 @@
+import { resolve } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import type { SsoConfig } from '@nest-sso/config';
+import { Account, Membership } from '@nest-sso/accounts';
+import { Session } from '@nest-sso/sessions';
+import { User } from '@nest-sso/users';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+
+/** Every entity of the server. */
+export const ENTITIES = [User, Account, Membership, Session];
+
+/** Every migration, in order. Listed explicitly so that the built output needs no file globbing. */
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+/**
+ * The one data-source definition, used by the server, the CLI and the tests: PostgreSQL when
+ * `DATABASE_URL` is set, otherwise the embedded PGlite database in the data directory.
+ */
+export function dataSourceOptions(config: Pick<SsoConfig, 'database'>): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+  };
+  if (config.database.url !== null) {
+    return {
+      ...common,
+      url: config.database.url,
+      poolSize: config.database.poolSize,
+      applicationName: 'nest-sso',
+    };
+  }
+  return {
+    ...common,
+    driver: new PGliteDriver({ dataDir: embeddedDataDir(config) }).driver,
+    // PGlite has gen_random_uuid() built in and cannot install extensions.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+  };
+}
+
+/** Directory that holds the embedded database's files. */
+export function embeddedDataDir(config: Pick<SsoConfig, 'database'>): string {
+  return resolve(config.database.dataDir, 'pglite');
+}

@@ -1,0 +1,32 @@
+import { Logger, Module } from '@nestjs/common';
+import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { JwksController } from './jwks.controller';
+import { KeyStore } from './key-store';
+import { loadKeySet } from './load-key-set';
+
+/** Loads the key store at start-up (failing fast on a bad key) and serves the JWKS. */
+@Module({
+  controllers: [JwksController],
+  providers: [
+    {
+      provide: KeyStore,
+      inject: [SSO_CONFIG],
+      useFactory: async (config: SsoConfig) => {
+        const { keySet, generatedFile } = await loadKeySet(config);
+        const logger = new Logger('KeyStore');
+        if (generatedFile) {
+          logger.warn(
+            `Generated a development signing key at ${generatedFile} (never use it in production)`,
+          );
+        }
+        const signing = keySet.signingKey(config.identity);
+        logger.log(
+          `Signing as "${config.identity}" with kid "${signing?.kid}" (${config.encodeAlgorithm})`,
+        );
+        return new KeyStore(keySet);
+      },
+    },
+  ],
+  exports: [KeyStore],
+})
+export class KeysModule {}

@@ -1,0 +1,3 @@
+export * from './session.entity';
+export * from './sessions.module';
+export * from './sessions.service';

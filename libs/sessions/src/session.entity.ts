@@ -1,0 +1,50 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import type { Relation } from 'typeorm';
+import { User } from '@nest-sso/users';
+
+/** Longest client id accepted at login. */
+export const CLIENT_ID_MAX_LENGTH = 100;
+/** User agents are truncated to this length when stored. */
+export const USER_AGENT_MAX_LENGTH = 255;
+
+/**
+ * A login. Its id is the `sid` claim of every token it yields; revoking the row ends the session
+ * token. A `revokedAt` in the future is a scheduled expiry.
+ */
+@Entity({ name: 'sessions' })
+export class Session {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: Relation<User>;
+
+  @Column({ name: 'client_id', type: 'varchar', length: CLIENT_ID_MAX_LENGTH, default: '' })
+  clientId: string;
+
+  @Column({ name: 'ip_address', type: 'varchar', length: 45, nullable: true })
+  ipAddress: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: USER_AGENT_MAX_LENGTH, default: '' })
+  userAgent: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt: Date | null;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
+}

@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeJwt, decodeProtectedHeader, errors, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { SsoError } from '@nest-sso/common';
+import { KeyStore } from '@nest-sso/keys';
+import { TokenClaims, TokenType } from './claims';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Signs tokens with the identity's active key and verifies tokens with algorithms, issuer and audience pinned. */
+@Injectable()
+export class TokensService {
+  constructor(
+    @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+    private readonly keyStore: KeyStore,
+  ) {}
+
+  /** Signs `claims` as this server's identity; the header carries alg, kid and typ. */
+  async sign(claims: TokenClaims): Promise<string> {
+    const key = this.keyStore.current.signingKey(this.config.identity);
+    if (!key) throw new Error(`No signing key for "${this.config.identity}"`);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
+      .sign(key.privateKey);
+  }
+
+  /**
+   * Verifies `token` and returns its claims if it is a valid token of type `type` for this
+   * server's identity. Every failure is an `SsoError` with a 401 code; nothing else escapes.
+   */
+  async verify<T extends TokenClaims>(token: string, type: T['token']): Promise<T> {
+    const issuer = this.unverifiedIssuer(token);
+    const keySet = this.keyStore.current;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(
+        token,
+        (header) => {
+          const key = keySet.verificationKey(issuer, header.kid);
+          if (!key) throw new SsoError('invalid_token', 'The token was signed with an unknown key');
+          return key;
+        },
+        {
+          algorithms: this.config.decodeAlgorithms,
+          issuer,
+          audience: this.config.identity,
+          clockTolerance: this.config.expirationLeeway,
+        },
+      ));
+    } catch (error) {
+      throw toTokenError(error);
+    }
+    assertClaims(payload, type);
+    return payload as T;
+  }
+
+  /** Like DRF-SSO, the issuer picks the key set; it must be accepted before any key is looked up. */
+  private unverifiedIssuer(token: string): string {
+    let iss: unknown;
+    try {
+      decodeProtectedHeader(token);
+      iss = decodeJwt(token).iss;
+    } catch {
+      throw new SsoError('invalid_token', 'The token is malformed');
+    }
+    const accepted = this.config.acceptedIssuers ?? this.keyStore.current.issuers();
+    if (typeof iss !== 'string' || !accepted.includes(iss)) {
+      throw new SsoError('invalid_token', 'The token issuer is not accepted');
+    }
+    return iss;
+  }
+}
+
+function toTokenError(error: unknown): SsoError {
+  if (error instanceof SsoError) return error;
+  if (error instanceof errors.JWTExpired)
+    return new SsoError('token_expired', 'The token has expired');
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return new SsoError('invalid_token', 'The token algorithm is not accepted');
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return new SsoError('invalid_token', 'The token signature is invalid');
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return new SsoError('invalid_token', `The token's "${error.claim}" claim is invalid`);
+  }
+  return new SsoError('invalid_token', 'The token is invalid');
+}
+
+function assertClaims(payload: JWTPayload, type: TokenType): void {
+  if (payload.token !== type) {
+    throw new SsoError(
+      'wrong_token_type',
+      type === 'session'
+        ? 'A session token is required here'
+        : 'An authorization token is required here',
+    );
+  }
+  if (typeof payload.sid !== 'string' || !UUID.test(payload.sid)) {
+    throw new SsoError('invalid_token', 'The token\'s "sid" claim is invalid');
+  }
+  if (typeof payload.uid !== 'string' || payload.uid === '') {
+    throw new SsoError('invalid_token', 'The token\'s "uid" claim is invalid');
+  }
+}

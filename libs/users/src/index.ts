@@ -1,0 +1,6 @@
+export * from './normalize-login';
+export * from './password-hasher';
+export * from './user.entity';
+export * from './users.errors';
+export * from './users.module';
+export * from './users.service';

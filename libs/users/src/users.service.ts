@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { normalizeLogin } from './normalize-login';
+import { PasswordHasher } from './password-hasher';
+import { User } from './user.entity';
+import { UserConflictError, UserNotFoundError } from './users.errors';
+
+export interface CreateUserInput {
+  email: string;
+  password: string;
+  username?: string;
+  permissions?: string[];
+}
+
+/** Users: creation, lookup by login, activation. */
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly passwords: PasswordHasher,
+  ) {}
+
+  async create(input: CreateUserInput): Promise<User> {
+    const user = this.users.create({
+      email: normalizeLogin(input.email),
+      username: input.username === undefined ? null : normalizeLogin(input.username),
+      passwordHash: await this.passwords.hash(input.password),
+      permissions: input.permissions ?? [],
+    });
+    try {
+      return await this.users.save(user);
+    } catch (error) {
+      throw conflictOf(error, user) ?? error;
+    }
+  }
+
+  /** The user whose email or username is `login` (after normalisation), active or not. */
+  findByLogin(login: string): Promise<User | null> {
+    const value = normalizeLogin(login);
+    return this.users.findOne({ where: [{ email: value }, { username: value }] });
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  /** The user named by email or username, or a `UserNotFoundError`. */
+  async getByLogin(login: string): Promise<User> {
+    const user = await this.findByLogin(login);
+    if (!user) throw new UserNotFoundError(login);
+    return user;
+  }
+
+  async setActive(login: string, isActive: boolean): Promise<User> {
+    const user = await this.getByLogin(login);
+    await this.users.update({ id: user.id }, { isActive });
+    return { ...user, isActive };
+  }
+}
+
+function conflictOf(error: unknown, user: User): UserConflictError | undefined {
+  if (
+    !(error instanceof QueryFailedError) ||
+    (error.driverError as { code?: string }).code !== '23505'
+  ) {
+    return undefined;
+  }
+  const detail = String(
+    (error.driverError as { detail?: string; constraint?: string }).constraint ?? '',
+  );
+  return detail.includes('username')
+    ? new UserConflictError('username', user.username ?? '')
+    : new UserConflictError('email', user.email);
+}

@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, runMigrations } from '@nest-sso/database';
+import { recreateDatabase, TEST_DATABASE_URL } from './test-database';
+
+/** Once per run: a fresh test database with every migration applied. */
+export default async function setup(): Promise<void> {
+  await recreateDatabase(TEST_DATABASE_URL);
+  const dataSource = await new DataSource(
+    dataSourceOptions({
+      database: { url: TEST_DATABASE_URL, dataDir: '', migrateOnStart: false, poolSize: 1 },
+    }),
+  ).initialize();
+  try {
+    await runMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
