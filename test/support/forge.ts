@@ -8,9 +8,7 @@ export function forgeToken(
   claims: Record<string, unknown>,
   header: Record<string, unknown> = {},
 ): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...header } as { alg: string })
-    .sign(key);
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...header }).sign(key);
 }
 
 /** The claims of a valid-looking session token for `uid`/`sid`, to be altered by a test. */

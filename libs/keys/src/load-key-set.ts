@@ -69,7 +69,7 @@ export async function loadKeySet(config: KeyConfig): Promise<LoadKeySetResult> {
       const pair = await read(file);
       if (!pair.privateKey) {
         throw new KeyFileError(
-          file,
+          resolve(root, file),
           `is listed in SSO_PRIVATE_KEYS for "${issuer}" but holds no private key`,
         );
       }

@@ -2,6 +2,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  Index,
   JoinColumn,
   ManyToOne,
   PrimaryGeneratedColumn,
@@ -23,11 +24,12 @@ export class Session {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
+  @Index('sessions_user_id_idx')
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'sessions_user_id_fkey' })
   user?: Relation<User>;
 
   @Column({ name: 'client_id', type: 'varchar', length: CLIENT_ID_MAX_LENGTH, default: '' })

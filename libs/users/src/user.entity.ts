@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -8,6 +9,8 @@ import {
 
 /** A person who logs in. `email` and `username` are stored normalised (see `normalizeLogin`). */
 @Entity({ name: 'users' })
+@Check('users_email_lower', 'email = lower(email)')
+@Check('users_username_lower', 'username = lower(username)')
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;

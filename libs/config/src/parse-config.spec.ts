@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config.errors';
+import { parseConfig } from './parse-config';
+
+describe(parseConfig.name, () => {
+  it('should give every setting its documented default (DRF-SSO defaults for the SSO_ ones)', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      host: '0.0.0.0',
+      port: 3000,
+      database: { url: null, dataDir: './data', migrateOnStart: true, poolSize: 10 },
+      identity: 'nest-sso',
+      sessionAudience: ['nest-sso'],
+      authorizationAudience: ['nest-sso'],
+      acceptedIssuers: null,
+      keyStoreRoot: './keys',
+      privateKeys: null,
+      publicKeys: null,
+      encodeAlgorithm: 'RS256',
+      decodeAlgorithms: ['RS256'],
+      expirationLeeway: 0,
+      sessionExpiration: null,
+      authorizationExpiration: 300,
+      verifySessionToken: true,
+      authenticateHeader: 'JWT',
+      sessionTouchInterval: 60,
+      argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+    });
+  });
+
+  it('should default both audiences to the identity, and decode algorithms to the encode algorithm', () => {
+    const config = parseConfig({
+      SSO_IDENTITY: 'https://sso.example.com',
+      SSO_ENCODE_ALGORITHM: 'PS256',
+    });
+    expect(config.sessionAudience).toEqual(['https://sso.example.com']);
+    expect(config.authorizationAudience).toEqual(['https://sso.example.com']);
+    expect(config.decodeAlgorithms).toEqual(['PS256']);
+  });
+
+  it('should read lists as JSON arrays or comma-separated, and key maps with a file or a list per issuer', () => {
+    const config = parseConfig({
+      SSO_ACCEPTED_ISSUERS: 'a, b',
+      SSO_SESSION_AUDIENCE: '["x","y"]',
+      SSO_PRIVATE_KEYS: '{"a": "a-2026.pem"}',
+      SSO_PUBLIC_KEYS: '{"a": ["a-2026.pem", "a-2025.pem"], "b": "b.pem"}',
+    });
+    expect(config.acceptedIssuers).toEqual(['a', 'b']);
+    expect(config.sessionAudience).toEqual(['x', 'y']);
+    expect(config.privateKeys).toEqual({ a: ['a-2026.pem'] });
+    expect(config.publicKeys).toEqual({ a: ['a-2026.pem', 'a-2025.pem'], b: ['b.pem'] });
+  });
+
+  it('should treat an empty variable as unset', () => {
+    expect(parseConfig({ SSO_SESSION_EXPIRATION: '', PORT: ' ' })).toMatchObject({
+      sessionExpiration: null,
+      port: 3000,
+    });
+  });
+
+  it.each([
+    [{ NODE_ENV: 'production' }, 'SSO_IDENTITY is required when NODE_ENV=production'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of development, production, test'],
+    [{ PORT: '70000' }, 'PORT must be a whole number from 1 to 65535 (got "70000")'],
+    [{ SSO_AUTHORIZATION_EXPIRATION: '5m' }, 'SSO_AUTHORIZATION_EXPIRATION must be a whole number'],
+    [{ SSO_SESSION_EXPIRATION: '0' }, 'SSO_SESSION_EXPIRATION must be a whole number'],
+    [{ SSO_VERIFY_SESSION_TOKEN: 'maybe' }, 'SSO_VERIFY_SESSION_TOKEN must be true or false'],
+    [{ SSO_ENCODE_ALGORITHM: 'HS256' }, 'SSO_ENCODE_ALGORITHM must name algorithms among'],
+    [{ SSO_DECODE_ALGORITHMS: 'RS256,none' }, 'SSO_DECODE_ALGORITHMS must name algorithms among'],
+    [{ SSO_PRIVATE_KEYS: '{not json' }, 'SSO_PRIVATE_KEYS is not valid JSON'],
+    [{ SSO_PUBLIC_KEYS: '["a.pem"]' }, 'SSO_PUBLIC_KEYS must be a JSON object'],
+    [{ SSO_PUBLIC_KEYS: '{"a": []}' }, 'SSO_PUBLIC_KEYS must map issuer "a" to a file name'],
+    [{ SSO_ACCEPTED_ISSUERS: '["a", 1]' }, 'SSO_ACCEPTED_ISSUERS must be a non-empty list'],
+    [
+      { SSO_AUTHENTICATE_HEADER: 'JWT realm' },
+      'SSO_AUTHENTICATE_HEADER must be an HTTP auth scheme',
+    ],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL must use the postgres:// scheme'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL is not a valid URL'],
+  ])('should refuse %o naming the variable', (env, message) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(message);
+  });
+});

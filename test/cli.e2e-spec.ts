@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliModule } from '../apps/identity-server/src/cli/cli.module';
+import { COMMANDS } from '../apps/identity-server/src/cli/commands';
+import { authorize, decodePart, login } from './support/http';
+import { startTestApp, TestApp } from './support/test-app';
+import { TEST_DATABASE_URL } from './support/test-database';
+
+describe('Admin CLI commands', () => {
+  let cli: INestApplicationContext;
+  let t: TestApp;
+  beforeAll(async () => {
+    cli = await NestFactory.createApplicationContext(
+      CliModule.forRoot({
+        env: { NODE_ENV: 'test', DATABASE_URL: TEST_DATABASE_URL, SSO_MIGRATE_ON_START: 'false' },
+      }),
+      { logger: false },
+    );
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+    await cli.close();
+  });
+
+  const run = (command: string, flags: Record<string, string>) => COMMANDS[command].run(cli, flags);
+
+  it('should create a user, an account and a membership that login and authorize then use', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const email = `Alice-${tag}@Example.com`;
+    expect(
+      await run('users:create', {
+        email,
+        password: 'pw-123456',
+        username: `alice_${tag}`,
+        permissions: 'a, b',
+      }),
+    ).toMatch(/^Created user [0-9a-f-]{36} <alice-.*@example\.com>$/);
+    await run('accounts:create', { name: `acme-${tag}` });
+    expect(
+      await run('memberships:add', {
+        account: `acme-${tag}`,
+        email: `alice_${tag}`,
+        permissions: 'orders:read,orders:write',
+      }),
+    ).toBe(
+      `alice-${tag}@example.com is a member of "acme-${tag}" with [orders:read, orders:write]`,
+    );
+
+    const session = await login(t.app, email, 'pw-123456');
+    expect(decodePart(await authorize(t.app, session), 1).scopes).toEqual(['a', 'b']);
+    expect(decodePart(await authorize(t.app, session, `acme-${tag}`), 1).scopes).toEqual([
+      'orders:read',
+      'orders:write',
+    ]);
+  });
+
+  it('should deactivate a user so that their session can no longer authorize', async () => {
+    const email = `bob-${randomUUID().slice(0, 8)}@example.com`;
+    await run('users:create', { email, password: 'pw-123456' });
+    const session = await login(t.app, email, 'pw-123456');
+    await run('users:deactivate', { email });
+    await request(t.app.getHttpServer())
+      .post('/authorize')
+      .set('Authorization', `JWT ${session}`)
+      .expect(401);
+    await request(t.app.getHttpServer())
+      .post('/session')
+      .send({ username: email, password: 'pw-123456' })
+      .expect(401);
+  });
+
+  it('should refuse a duplicate user and an unknown account with a clear message', async () => {
+    const email = `carol-${randomUUID().slice(0, 8)}@example.com`;
+    await run('users:create', { email, password: 'pw-123456' });
+    await expect(
+      run('users:create', { email: email.toUpperCase(), password: 'x' }),
+    ).rejects.toThrow(`A user with email "${email}" already exists`);
+    await expect(run('memberships:add', { account: 'no-such-account', email })).rejects.toThrow(
+      'No account "no-such-account"',
+    );
+  });
+
+  it('should report every migration as applied', async () => {
+    expect(await run('migrations:show', {})).toBe('[X] InitialSchema1764000000000');
+  });
+});

@@ -1,0 +1,45 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApp } from '../apps/identity-server/src/create-app';
+import { createUser } from './support/factories';
+import { authorize, decodePart, login } from './support/http';
+
+/**
+ * What `npm start` does on a fresh machine: no DATABASE_URL, no keys. The embedded database is
+ * created and migrated, a development key is generated, and login and authorize work.
+ */
+describe('Embedded database (no DATABASE_URL)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'nest-sso-embedded-'));
+  let app: NestExpressApplication;
+
+  beforeAll(async () => {
+    app = await createApp({
+      env: {
+        NODE_ENV: 'test',
+        SSO_DATA_DIR: join(root, 'data'),
+        SSO_KEY_STORE_ROOT: join(root, 'keys'),
+      },
+    });
+    await app.init();
+  }, 60_000);
+  afterAll(() => app.close());
+
+  it('should migrate the embedded database, generate a dev key and serve login and authorize', async () => {
+    const keyFiles = readdirSync(join(root, 'keys'));
+    expect(keyFiles).toEqual([expect.stringMatching(/^nest-sso-\d{8}\.pem$/)]);
+
+    const user = await createUser(app, { permissions: ['p'] });
+    const session = await login(app, user.email);
+    expect(decodePart(session, 0).kid).toBe(keyFiles[0].replace(/\.pem$/, ''));
+    expect(decodePart(await authorize(app, session), 1)).toMatchObject({
+      token: 'auth',
+      iss: 'nest-sso',
+      scopes: ['p'],
+    });
+    await request(app.getHttpServer()).get('/.well-known/jwks.json').expect(200);
+  });
+});

@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dataSourceOptions,
+  MIGRATIONS,
+  revertLastMigration,
+  runMigrations,
+} from '@nest-sso/database';
+import { recreateDatabase } from './support/test-database';
+import { TEST_DATABASE_URL } from './support/test-database';
+
+/** A database of its own, so that reverting does not disturb the other suites. */
+const url = TEST_DATABASE_URL.replace(/\/[^/]+$/, '/nest_sso_migrations_test');
+
+describe('Migrations', () => {
+  let dataSource: DataSource;
+  const tables = async () =>
+    (
+      await dataSource.query<{ table_name: string }[]>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+      )
+    ).map((row) => row.table_name);
+
+  beforeAll(async () => {
+    await recreateDatabase(url);
+    dataSource = await new DataSource(
+      dataSourceOptions({ database: { url, dataDir: '', migrateOnStart: false, poolSize: 1 } }),
+    ).initialize();
+  });
+  afterAll(() => dataSource.destroy());
+
+  it('should create every table on an empty database, then do nothing the second time', async () => {
+    const applied = await runMigrations(dataSource);
+    expect(applied.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
+    expect(await tables()).toEqual(['accounts', 'memberships', 'migrations', 'sessions', 'users']);
+    expect(await runMigrations(dataSource)).toEqual([]);
+  });
+
+  it('should match the entities exactly: TypeORM finds no schema difference', async () => {
+    const sql = await dataSource.driver.createSchemaBuilder().log();
+    expect(sql.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('should revert cleanly and apply again', async () => {
+    await revertLastMigration(dataSource);
+    expect(await tables()).toEqual(['migrations']);
+    expect((await runMigrations(dataSource)).length).toBe(MIGRATIONS.length);
+  });
+
+  it('should keep emails unique whatever their letter case, at the database level', async () => {
+    await dataSource.query(
+      `INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')`,
+    );
+    await expect(
+      dataSource.query(`INSERT INTO users (email, password_hash) VALUES ('A@example.com', 'x')`),
+    ).rejects.toThrow(/users_email_lower/);
+  });
+});
