@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const lib = (name: string) =>
@@ -16,17 +15,17 @@ const LIBS = [
   'users',
 ];
 
-// SWC compiles the tests with decorator metadata, which Nest's dependency injection needs.
-const plugins = [swc.vite({ module: { type: 'es6' } })];
+// Nest's dependency injection needs legacy decorators with their type metadata.
+const oxc = { decorator: { legacy: true, emitDecoratorMetadata: true } };
 const resolve = { alias: Object.fromEntries(LIBS.map((name) => [`@nest-sso/${name}`, lib(name)])) };
 
 export default defineConfig({
-  plugins,
+  oxc,
   resolve,
   test: {
     projects: [
       {
-        plugins,
+        oxc,
         resolve,
         test: {
           name: 'unit',
@@ -35,7 +34,7 @@ export default defineConfig({
         },
       },
       {
-        plugins,
+        oxc,
         resolve,
         test: {
           name: 'e2e',
