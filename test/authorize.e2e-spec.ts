@@ -338,3 +338,38 @@ describe('POST /authorize with an expiration leeway', () => {
     expect(late.body.code).toBe('token_expired');
   });
 });
+
+describe('POST /authorize with keys of another issuer', () => {
+  const PARTNER = 'https://partner.test';
+  let t: TestApp;
+  let partnerKey: ReturnType<typeof writeTestKey>;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { SSO_VERIFY_SESSION_TOKEN: 'false' },
+      keys: (dir) => {
+        partnerKey = writeTestKey(dir, 'partner-1');
+        return { SSO_PUBLIC_KEYS: JSON.stringify({ [PARTNER]: [partnerKey.file] }) };
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  it("should refuse a session token from another trusted issuer: only this server's own sessions mint tokens", async () => {
+    const user = await createUser(t.app);
+    const claims = { ...sessionClaims(TEST_IDENTITY, user.id), iss: PARTNER };
+    const token = await forgeToken(partnerKey.privateKey, claims, { kid: partnerKey.kid });
+    const response = await request(t.app.getHttpServer())
+      .post('/authorize')
+      .set('Authorization', `JWT ${token}`)
+      .expect(401);
+    expect(response.body.code).toBe('invalid_token');
+
+    const ownToken = await forgeToken(t.key.privateKey, sessionClaims(TEST_IDENTITY, user.id), {
+      kid: t.key.kid,
+    });
+    await request(t.app.getHttpServer())
+      .post('/authorize')
+      .set('Authorization', `JWT ${ownToken}`)
+      .expect(200);
+  });
+});

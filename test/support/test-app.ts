@@ -16,6 +16,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** Writes more keys into the key store and returns the settings that name them. */
+  keys?: (keyDir: string) => Record<string, string>;
   auth?: AuthModuleOptions;
 }
 
@@ -36,6 +38,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       SSO_KEY_STORE_ROOT: keyDir,
       SSO_PRIVATE_KEYS: JSON.stringify({ [TEST_IDENTITY]: [key.file] }),
       ...options.env,
+      ...options.keys?.(keyDir),
     },
     auth: options.auth,
   });

@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   if (command.migrates) env.SSO_MIGRATE_ON_START = 'false';
   const app = await NestFactory.createApplicationContext(CliModule.forRoot({ env }), {
     // Errors are printed once, below, as a message for the operator rather than a stack trace.
-    logger: ['warn'],
+    logger: false,
     abortOnError: false,
   });
   try {

@@ -3,7 +3,7 @@ import { decodeJwt, decodeProtectedHeader, errors, JWTPayload, jwtVerify, SignJW
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { SsoError } from '@nest-sso/common';
 import { KeyStore } from '@nest-sso/keys';
-import { TokenClaims, TokenType } from './claims';
+import { SESSION_TOKEN, TokenClaims, TokenType } from './claims';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -29,7 +29,13 @@ export class TokensService {
    * server's identity. Every failure is an `SsoError` with a 401 code; nothing else escapes.
    */
   async verify<T extends TokenClaims>(token: string, type: T['token']): Promise<T> {
-    const issuer = this.unverifiedIssuer(token);
+    // Session tokens are minted only here, so only this server's identity may have issued one;
+    // authorization tokens may come from any accepted issuer.
+    const accepted =
+      type === SESSION_TOKEN
+        ? [this.config.identity]
+        : (this.config.acceptedIssuers ?? this.keyStore.current.issuers());
+    const issuer = this.unverifiedIssuer(token, accepted);
     const keySet = this.keyStore.current;
     let payload: JWTPayload;
     try {
@@ -55,7 +61,7 @@ export class TokensService {
   }
 
   /** Like DRF-SSO, the issuer picks the key set; it must be accepted before any key is looked up. */
-  private unverifiedIssuer(token: string): string {
+  private unverifiedIssuer(token: string, accepted: string[]): string {
     let iss: unknown;
     try {
       decodeProtectedHeader(token);
@@ -63,7 +69,6 @@ export class TokensService {
     } catch {
       throw new SsoError('invalid_token', 'The token is malformed');
     }
-    const accepted = this.config.acceptedIssuers ?? this.keyStore.current.issuers();
     if (typeof iss !== 'string' || !accepted.includes(iss)) {
       throw new SsoError('invalid_token', 'The token issuer is not accepted');
     }
