@@ -42,4 +42,14 @@ describe('Embedded database (no DATABASE_URL)', () => {
     });
     await request(app.getHttpServer()).get('/.well-known/jwks.json').expect(200);
   });
+
+  it('should serve concurrent logins and authorizations (one PGlite session shared by all queries)', async () => {
+    const users = await Promise.all([0, 1, 2, 3].map(() => createUser(app)));
+    const sessions = await Promise.all(
+      users.flatMap((u) => [login(app, u.email), login(app, u.email), login(app, u.email)]),
+    );
+    const tokens = await Promise.all(sessions.map((s) => authorize(app, s)));
+    expect(new Set(sessions.map((s) => decodePart(s, 1).sid)).size).toBe(12);
+    expect(tokens).toHaveLength(12);
+  });
 });

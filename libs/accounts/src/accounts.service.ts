@@ -17,7 +17,9 @@ export class AccountsService {
 
   async create(name: string): Promise<Account> {
     try {
-      return await this.accounts.save(this.accounts.create({ name }));
+      // A single-row insert needs no transaction; on the embedded database all queries share one
+      // session, where concurrent BEGIN/COMMIT pairs would interleave.
+      return await this.accounts.save(this.accounts.create({ name }), { transaction: false });
     } catch (error) {
       if (
         error instanceof QueryFailedError &&

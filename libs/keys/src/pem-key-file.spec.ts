@@ -39,28 +39,28 @@ describe(parsePemKeyFile.name, () => {
     const dir = mkdtempSync(join(tmpdir(), 'cert-'));
     const keyFile = join(dir, 'key.pem');
     const certFile = join(dir, 'cert.pem');
-    execFileSync('openssl', [
-      'genpkey',
-      '-algorithm',
-      'RSA',
-      '-pkeyopt',
-      'rsa_keygen_bits:2048',
-      '-out',
-      keyFile,
-    ]);
-    execFileSync('openssl', [
-      'req',
-      '-x509',
-      '-new',
-      '-key',
-      keyFile,
-      '-subj',
-      '/CN=sso.test',
-      '-days',
-      '1',
-      '-out',
-      certFile,
-    ]);
+    execFileSync(
+      'openssl',
+      ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', keyFile],
+      { stdio: 'ignore' },
+    );
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        keyFile,
+        '-subj',
+        '/CN=sso.test',
+        '-days',
+        '1',
+        '-out',
+        certFile,
+      ],
+      { stdio: 'ignore' },
+    );
     const pair = parsePemKeyFile('cert.pem', readFileSync(certFile, 'utf8'));
     const fromKey = parsePemKeyFile('key.pem', readFileSync(keyFile, 'utf8'));
     expect(pair.privateKey).toBeNull();

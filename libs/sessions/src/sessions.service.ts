@@ -19,15 +19,16 @@ export class SessionsService {
   constructor(@InjectRepository(Session) private readonly sessions: Repository<Session>) {}
 
   create(input: CreateSessionInput): Promise<Session> {
-    return this.sessions.save(
-      this.sessions.create({
-        userId: input.userId,
-        clientId: input.clientId,
-        ipAddress: input.ipAddress && isIP(input.ipAddress) ? input.ipAddress : null,
-        userAgent: (input.userAgent ?? '').slice(0, USER_AGENT_MAX_LENGTH),
-        revokedAt: input.expiresIn === null ? null : new Date(Date.now() + input.expiresIn * 1000),
-      }),
-    );
+    const session = this.sessions.create({
+      userId: input.userId,
+      clientId: input.clientId,
+      ipAddress: input.ipAddress && isIP(input.ipAddress) ? input.ipAddress : null,
+      userAgent: (input.userAgent ?? '').slice(0, USER_AGENT_MAX_LENGTH),
+      revokedAt: input.expiresIn === null ? null : new Date(Date.now() + input.expiresIn * 1000),
+    });
+    // A single-row insert needs no transaction; on the embedded database all queries share one
+    // session, where concurrent BEGIN/COMMIT pairs would interleave.
+    return this.sessions.save(session, { transaction: false });
   }
 
   /** The session if it exists and is not revoked (a future `revokedAt` is not yet revoked), with its user. */

@@ -29,7 +29,9 @@ export class UsersService {
       permissions: input.permissions ?? [],
     });
     try {
-      return await this.users.save(user);
+      // A single-row insert needs no transaction; on the embedded database all queries share one
+      // session, where concurrent BEGIN/COMMIT pairs would interleave.
+      return await this.users.save(user, { transaction: false });
     } catch (error) {
       throw conflictOf(error, user) ?? error;
     }
