@@ -9,6 +9,7 @@ const LIBS = [
   'common',
   'config',
   'database',
+  'health',
   'keys',
   'sessions',
   'tokens',

@@ -10,6 +10,9 @@ import { startTestApp, TestApp } from './support/test-app';
  */
 const ROUTES = [
   'GET /.well-known/jwks.json public',
+  'GET /.well-known/openid-configuration public',
+  'GET /health/live public',
+  'GET /health/ready public',
   'GET /me session',
   'POST /authorize session',
   'POST /session public',

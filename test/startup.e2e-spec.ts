@@ -35,7 +35,9 @@ describe('Start-up with a bad configuration', () => {
         SSO_KEY_STORE_ROOT: dir,
         SSO_PRIVATE_KEYS: JSON.stringify({ [TEST_IDENTITY]: ['public-only.pem'] }),
       }),
-    ).rejects.toThrow(`Key file ${join(dir, 'public-only.pem')}: is listed in SSO_PRIVATE_KEYS`);
+    ).rejects.toThrow(
+      `No key can sign for "${TEST_IDENTITY}" now: none of public-only.pem holds a private key`,
+    );
   });
 
   it('should name the variable of a malformed setting', async () => {

@@ -4,6 +4,7 @@ import { AuthModule, AuthModuleOptions } from '@nest-sso/auth';
 import { createValidationPipe, HttpErrorFilter } from '@nest-sso/common';
 import { ConfigModule, ConfigModuleOptions } from '@nest-sso/config';
 import { DatabaseModule } from '@nest-sso/database';
+import { HealthModule } from '@nest-sso/health';
 import { KeysModule } from '@nest-sso/keys';
 
 export interface AppModuleOptions extends ConfigModuleOptions {
@@ -20,6 +21,7 @@ export class AppModule {
         ConfigModule.forRoot(options),
         DatabaseModule,
         KeysModule,
+        HealthModule,
         AuthModule.forRoot(options.auth),
       ],
       providers: [

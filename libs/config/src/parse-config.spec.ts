@@ -18,7 +18,11 @@ describe(parseConfig.name, () => {
       privateKeys: null,
       publicKeys: null,
       encodeAlgorithm: 'RS256',
-      decodeAlgorithms: ['RS256'],
+      decodeAlgorithms: null,
+      keyRescanInterval: 30,
+      jwksMaxAge: 300,
+      keyPublishAhead: 600,
+      publicUrl: 'http://localhost:3000',
       expirationLeeway: 0,
       sessionExpiration: null,
       authorizationExpiration: 300,
@@ -29,14 +33,14 @@ describe(parseConfig.name, () => {
     });
   });
 
-  it('should default both audiences to the identity, and decode algorithms to the encode algorithm', () => {
+  it('should default both audiences to the identity', () => {
     const config = parseConfig({
       SSO_IDENTITY: 'https://sso.example.com',
       SSO_ENCODE_ALGORITHM: 'PS256',
     });
     expect(config.sessionAudience).toEqual(['https://sso.example.com']);
     expect(config.authorizationAudience).toEqual(['https://sso.example.com']);
-    expect(config.decodeAlgorithms).toEqual(['PS256']);
+    expect(config.encodeAlgorithm).toBe('PS256');
   });
 
   it('should read lists as JSON arrays or comma-separated, and key maps with a file or a list per issuer', () => {

@@ -1,5 +1,12 @@
 import { ConfigError } from './config.errors';
-import { KeyFileMap, SigningAlgorithm, SsoConfig, SUPPORTED_ALGORITHMS } from './sso-config';
+import {
+  KEY_ALGORITHMS,
+  KeyAlgorithm,
+  KeyFileMap,
+  RSA_ALGORITHMS,
+  SigningAlgorithm,
+  SsoConfig,
+} from './sso-config';
 
 type Env = Record<string, string | undefined>;
 
@@ -26,15 +33,19 @@ export function parseConfig(env: Env): SsoConfig {
   const encodeAlgorithm = algorithm(
     'SSO_ENCODE_ALGORITHM',
     read('SSO_ENCODE_ALGORITHM') ?? 'RS256',
+    RSA_ALGORITHMS,
   );
-  const decodeAlgorithms = list(read, 'SSO_DECODE_ALGORITHMS')?.map((alg) =>
-    algorithm('SSO_DECODE_ALGORITHMS', alg),
-  ) ?? [encodeAlgorithm];
+  const decodeAlgorithms =
+    list(read, 'SSO_DECODE_ALGORITHMS')?.map((alg) =>
+      algorithm('SSO_DECODE_ALGORITHMS', alg, KEY_ALGORITHMS),
+    ) ?? null;
+  const port = integer(read, 'PORT', 3000, 1, 65535);
+  const jwksMaxAge = integer(read, 'SSO_JWKS_MAX_AGE', 300, 0, 86400);
 
   return {
     nodeEnv,
     host: read('HOST') ?? '0.0.0.0',
-    port: integer(read, 'PORT', 3000, 1, 65535),
+    port,
     database: {
       url: databaseUrl(read('DATABASE_URL')),
       dataDir: read('SSO_DATA_DIR') ?? './data',
@@ -47,6 +58,11 @@ export function parseConfig(env: Env): SsoConfig {
     acceptedIssuers: list(read, 'SSO_ACCEPTED_ISSUERS'),
     keyStoreRoot: read('SSO_KEY_STORE_ROOT') ?? './keys',
     privateKeys: keyFileMap(read, 'SSO_PRIVATE_KEYS'),
+    keyRescanInterval: integer(read, 'SSO_KEY_RESCAN_INTERVAL', 30, 0, 86400),
+    jwksMaxAge,
+    // Verifiers may cache the JWKS for max-age; publishing twice that ahead leaves them time to refetch.
+    keyPublishAhead: integer(read, 'SSO_KEY_PUBLISH_AHEAD', 2 * jwksMaxAge, jwksMaxAge, 30 * 86400),
+    publicUrl: publicUrl(read('SSO_PUBLIC_URL') ?? `http://localhost:${port}`),
     publicKeys: keyFileMap(read, 'SSO_PUBLIC_KEYS'),
     encodeAlgorithm,
     decodeAlgorithms,
@@ -135,14 +151,31 @@ function list(read: Read, name: string): string[] | null {
   return items as string[];
 }
 
-function algorithm(name: string, value: string): SigningAlgorithm {
-  if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(value)) {
+function algorithm<T extends SigningAlgorithm | KeyAlgorithm>(
+  name: string,
+  value: string,
+  allowed: readonly T[],
+): T {
+  if (!(allowed as readonly string[]).includes(value)) {
     throw new ConfigError(
       name,
-      `must name algorithms among ${SUPPORTED_ALGORITHMS.join(', ')} (got "${value}")`,
+      `must name algorithms among ${allowed.join(', ')} (got "${value}")`,
     );
   }
-  return value as SigningAlgorithm;
+  return value as T;
+}
+
+function publicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('SSO_PUBLIC_URL', `is not a valid URL (got "${raw}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('SSO_PUBLIC_URL', `must be an http:// or https:// URL (got "${raw}")`);
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 /** JSON object: issuer → file name or list of file names (DRF-SSO's PRIVATE_KEYS/PUBLIC_KEYS). */
@@ -155,6 +188,14 @@ function keyFileMap(read: Read, name: string): KeyFileMap | null {
   } catch {
     throw new ConfigError(name, 'is not valid JSON (expected {"issuer": ["file.pem", ...]})');
   }
+  return toKeyFileMap(name, parsed);
+}
+
+/**
+ * Validates a parsed key list: an object mapping each issuer to a file name or a non-empty list
+ * of file names. `name` is what error messages call the setting.
+ */
+export function toKeyFileMap(name: string, parsed: unknown): KeyFileMap {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(
       name,

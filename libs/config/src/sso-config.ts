@@ -1,6 +1,9 @@
-/** Signing algorithms the key module can use (RSA family; EC/EdDSA arrive with the key lifecycle). */
-export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
-export type SigningAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+/** Algorithms an RSA key can sign with (`SSO_ENCODE_ALGORITHM`). */
+export const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
+export type SigningAlgorithm = (typeof RSA_ALGORITHMS)[number];
+/** Every algorithm a key can be bound to: RSA keys take `SSO_ENCODE_ALGORITHM`, EC P-256 keys ES256, Ed25519 keys EdDSA. */
+export const KEY_ALGORITHMS = [...RSA_ALGORITHMS, 'ES256', 'EdDSA'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
 /** Issuer → ordered list of PEM file names relative to the key store root (first one signs). */
 export type KeyFileMap = Record<string, string[]>;
@@ -26,9 +29,19 @@ export interface SsoConfig {
   readonly acceptedIssuers: string[] | null;
   readonly keyStoreRoot: string;
   readonly privateKeys: KeyFileMap | null;
+  /** Seconds between two re-scans of the key store (0: only on change and SIGHUP). */
+  readonly keyRescanInterval: number;
+  /** `max-age` of the JWKS response, in seconds. */
+  readonly jwksMaxAge: number;
+  /** Default delay between `keys:generate` and the new key's activation, in seconds. */
+  readonly keyPublishAhead: number;
+  /** Base URL at which clients reach this server (for the discovery document). */
+  readonly publicUrl: string;
   readonly publicKeys: KeyFileMap | null;
+  /** Algorithm of RSA keys (EC and Ed25519 keys have their own). */
   readonly encodeAlgorithm: SigningAlgorithm;
-  readonly decodeAlgorithms: SigningAlgorithm[];
+  /** Algorithms accepted when verifying; `null` means each key's own algorithm. */
+  readonly decodeAlgorithms: KeyAlgorithm[] | null;
   /** Seconds of clock skew tolerated on `exp`/`iat`. */
   readonly expirationLeeway: number;
   /** Lifetime of session tokens in seconds; `null` means they never expire. */

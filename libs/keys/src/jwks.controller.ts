@@ -1,16 +1,43 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { Public } from '@nest-sso/common';
+import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { KeyStore } from './key-store';
 
-/** Publishes the server's public keys so that services verify tokens offline. */
+/** Publishes the server's public keys, and where to find them, so that services verify tokens offline. */
 @Controller('.well-known')
 export class JwksController {
-  constructor(private readonly keyStore: KeyStore) {}
+  constructor(
+    private readonly keyStore: KeyStore,
+    @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+  ) {}
 
+  /** Every published key (pending, active and retired), served from memory with an ETag. */
   @Public()
   @Get('jwks.json')
-  @Header('Cache-Control', 'public, max-age=300')
-  jwks() {
-    return this.keyStore.current.jwks();
+  jwks(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() response: Response): void {
+    const { json, etag } = this.keyStore.current.jwks;
+    response.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAge}`);
+    response.setHeader('ETag', etag);
+    if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === etag)) {
+      response.status(304).end();
+      return;
+    }
+    response.status(200).type('application/json').send(json);
+  }
+
+  /** The minimal discovery document of a token issuer: who signs, and where its keys are. */
+  @Public()
+  @Get('openid-configuration')
+  discovery() {
+    const algorithms = [
+      ...new Set(this.keyStore.current.keysOf(this.config.identity).map((k) => k.algorithm)),
+    ];
+    return {
+      issuer: this.config.identity,
+      jwks_uri: `${this.config.publicUrl}/.well-known/jwks.json`,
+      // Not an OpenID Connect field: this server issues no ID tokens, so it does not claim to.
+      token_signing_alg_values_supported: algorithms,
+    };
   }
 }

@@ -1,17 +1,146 @@
+import { FSWatcher, watch } from 'node:fs';
+import { resolve } from 'node:path';
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { SsoConfig } from '@nest-sso/config';
 import { KeySet } from './key-set';
+import { loadKeySet } from './load-key-set';
+
+/** How the key store is doing, for readiness checks and operators. */
+export interface KeyStoreStatus {
+  /** When the current set was loaded. */
+  loadedAt: Date;
+  /** The last reload attempt, successful or not. */
+  lastReloadAt: Date | null;
+  /** Why the last reload failed; `null` when it succeeded. The server keeps the last good set. */
+  lastError: string | null;
+  reloads: number;
+  failures: number;
+}
+
+/** Events on the key store folder are gathered for this long before one reload. */
+const DEBOUNCE_MS = 100;
 
 /**
- * Holds the current `KeySet`. Readers take `current` per use, so a reload that swaps the set is
- * atomic for them.
+ * Holds the current `KeySet` and replaces it, whole, when the key store changes: on a change in
+ * the folder, every `SSO_KEY_RESCAN_INTERVAL` seconds, and on SIGHUP. Readers take `current` once
+ * per use, so a swap is atomic for them. A reload that fails keeps the last good set and records
+ * why; every replica that reads the same store converges on the same set.
  */
-export class KeyStore {
-  constructor(private keySet: KeySet) {}
+export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('KeyStore');
+  private keySet: KeySet;
+  private watcher: FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private running: Promise<boolean> | null = null;
+  private again = false;
+  private readonly onSighup = () => void this.reload('SIGHUP');
+  readonly status: KeyStoreStatus;
+
+  constructor(
+    private readonly config: SsoConfig,
+    initial: KeySet,
+  ) {
+    this.keySet = initial;
+    this.status = {
+      loadedAt: new Date(),
+      lastReloadAt: null,
+      lastError: null,
+      reloads: 0,
+      failures: 0,
+    };
+  }
 
   get current(): KeySet {
     return this.keySet;
   }
 
-  replace(keySet: KeySet): void {
-    this.keySet = keySet;
+  /**
+   * Reads the store again and swaps the set if it loads. Concurrent calls share one reload, and a
+   * change that arrives during a reload triggers one more. Never throws.
+   */
+  reload(reason: string): Promise<boolean> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.reloadOnce(reason).finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        void this.reload(reason);
+      }
+    });
+    return this.running;
   }
+
+  onApplicationBootstrap(): void {
+    const root = resolve(this.config.keyStoreRoot);
+    try {
+      this.watcher = watch(root, { persistent: false }, () => this.scheduleReload());
+      this.watcher.on('error', (error) =>
+        this.logger.warn(`Watching ${root} failed: ${error.message}`),
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Cannot watch ${root} (${(error as Error).message}); relying on the periodic re-scan`,
+      );
+    }
+    if (this.config.keyRescanInterval > 0) {
+      this.timer = setInterval(
+        () => void this.reload('re-scan'),
+        this.config.keyRescanInterval * 1000,
+      );
+      this.timer.unref();
+    }
+    process.on('SIGHUP', this.onSighup);
+  }
+
+  onApplicationShutdown(): void {
+    this.watcher?.close();
+    if (this.timer) clearInterval(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+    process.off('SIGHUP', this.onSighup);
+  }
+
+  private scheduleReload(): void {
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => void this.reload('key store changed'), DEBOUNCE_MS);
+    this.debounce.unref();
+  }
+
+  private async reloadOnce(reason: string): Promise<boolean> {
+    this.status.lastReloadAt = new Date();
+    this.status.reloads++;
+    try {
+      const { keySet } = await loadKeySet(this.config, { generate: false });
+      const before = describe(this.keySet);
+      this.keySet = keySet;
+      this.status.loadedAt = new Date();
+      if (this.status.lastError !== null) this.logger.log('Key store reloads again');
+      this.status.lastError = null;
+      const after = describe(keySet);
+      if (after !== before) this.logger.log(`Key set reloaded (${reason}): ${after}`);
+      return true;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== this.status.lastError) {
+        this.logger.error(
+          `Key reload failed (${reason}), keeping the last good key set: ${message}`,
+        );
+      }
+      this.status.lastError = message;
+      this.status.failures++;
+      return false;
+    }
+  }
+}
+
+/** One line naming each key and its state, for logs (never key material). */
+export function describe(keySet: KeySet): string {
+  const now = Date.now();
+  return keySet
+    .all()
+    .map((key) => `${key.issuer}/${key.kid}=${keySet.stateOf(key, now)}`)
+    .join(', ');
 }

@@ -1,10 +1,10 @@
 import { Logger, Module } from '@nestjs/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { JwksController } from './jwks.controller';
-import { KeyStore } from './key-store';
+import { describe, KeyStore } from './key-store';
 import { loadKeySet } from './load-key-set';
 
-/** Loads the key store at start-up (failing fast on a bad key) and serves the JWKS. */
+/** Loads the key store at start-up (failing fast on a bad key), keeps it current, serves the JWKS. */
 @Module({
   controllers: [JwksController],
   providers: [
@@ -21,9 +21,9 @@ import { loadKeySet } from './load-key-set';
         }
         const signing = keySet.signingKey(config.identity);
         logger.log(
-          `Signing as "${config.identity}" with kid "${signing?.kid}" (${config.encodeAlgorithm})`,
+          `Signing as "${config.identity}" with kid "${signing?.kid}" (${signing?.algorithm}); ${describe(keySet)}`,
         );
-        return new KeyStore(keySet);
+        return new KeyStore(config, keySet);
       },
     },
   ],

@@ -1,16 +1,20 @@
-import { generateKeyPair } from 'node:crypto';
+import { createHash, generateKeyPair } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import type { KeyFileMap, SsoConfig } from '@nest-sso/config';
+import { ConfigError, KeyFileMap, SsoConfig, toKeyFileMap } from '@nest-sso/config';
+import { algorithmFor } from './key-algorithm';
+import { KeySet, ManagedKey } from './key-set';
 import { KeyConfigurationError, KeyFileError } from './keys.errors';
-import { KeySet, SigningKey, VerificationKey } from './key-set';
-import { parsePemKeyFile, PemKeyPair } from './pem-key-file';
+import { parsePemKeyFile } from './pem-key-file';
 
-type KeyConfig = Pick<
+export type KeyConfig = Pick<
   SsoConfig,
   'nodeEnv' | 'identity' | 'keyStoreRoot' | 'privateKeys' | 'publicKeys' | 'encodeAlgorithm'
 >;
+
+/** Name of the optional key-list file in the key store root; unlike settings, it is reloaded live. */
+export const KEY_LISTS_FILE = 'keys.json';
 
 export interface LoadKeySetResult {
   keySet: KeySet;
@@ -18,88 +22,64 @@ export interface LoadKeySetResult {
   generatedFile: string | null;
 }
 
-/**
- * Reads the key store once and builds a `KeySet`.
- *
- * With `SSO_PRIVATE_KEYS`/`SSO_PUBLIC_KEYS` unset, the store's `<identity>-*.pem` files are used,
- * newest name first; outside production, a first key is generated when there is none.
- * Every problem is reported with the file it concerns.
- */
-export async function loadKeySet(config: KeyConfig): Promise<LoadKeySetResult> {
-  const root = resolve(config.keyStoreRoot);
-  let privateKeys = config.privateKeys;
-  const publicKeys = config.publicKeys;
-  let generatedFile: string | null = null;
+interface KeyLists {
+  privateKeys: KeyFileMap;
+  publicKeys: KeyFileMap;
+}
 
-  if (privateKeys === null && publicKeys === null) {
+/**
+ * Reads the key store and builds a `KeySet`. The key lists come from, in order of precedence:
+ * `SSO_PRIVATE_KEYS`/`SSO_PUBLIC_KEYS`; the store's `keys.json`; or else the store's
+ * `<identity>-*.pem` files, newest name first (outside production a first key is generated when
+ * there is none). Every problem is reported with the file it concerns.
+ */
+export async function loadKeySet(
+  config: KeyConfig,
+  options: { generate?: boolean } = {},
+): Promise<LoadKeySetResult> {
+  const root = resolve(config.keyStoreRoot);
+  let generatedFile: string | null = null;
+  let lists = await configuredLists(config, root);
+  if (lists === null) {
     let files = await conventionalKeyFiles(root, config.identity);
-    if (files.length === 0) {
+    if (files.length === 0 && (options.generate ?? true)) {
       if (config.nodeEnv === 'production') {
         throw new KeyConfigurationError(
           `No signing key for issuer "${config.identity}": set SSO_PRIVATE_KEYS, or put ` +
-            `${keyFilePrefix(config.identity)}<yyyymmdd>.pem in ${root} ` +
-            '(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048)',
+            `${keyFilePrefix(config.identity)}<yyyymmdd>.pem in ${root} (npm run cli -- keys:generate)`,
         );
       }
       generatedFile = await generateDevKey(root, config.identity);
       files = [relative(root, generatedFile)];
     }
-    privateKeys = { [config.identity]: files };
+    lists = { privateKeys: { [config.identity]: files }, publicKeys: {} };
   }
 
-  const cache = new Map<string, PemKeyPair>();
-  const read = async (file: string): Promise<PemKeyPair> => {
-    let pair = cache.get(file);
-    if (!pair) cache.set(file, (pair = await readKeyFile(root, file)));
-    return pair;
+  const keys: ManagedKey[] = [];
+  const parsed = new Map<string, Omit<ManagedKey, 'issuer'>>();
+  const read = async (issuer: string, file: string, signing: boolean) => {
+    let key = parsed.get(file);
+    if (!key) parsed.set(file, (key = await readKey(root, file, config.encodeAlgorithm)));
+    keys.push({ ...key, issuer, privateKey: signing ? key.privateKey : null });
   };
-
-  const signing = new Map<string, SigningKey>();
-  const verification: VerificationKey[] = [];
-  const seen = new Set<string>();
-  const addVerification = (issuer: string, file: string, pair: PemKeyPair) => {
-    const kid = kidOf(file);
-    if (seen.has(`${issuer}\0${kid}`)) return;
-    seen.add(`${issuer}\0${kid}`);
-    verification.push({ issuer, kid, publicKey: pair.publicKey });
-  };
-
-  for (const [issuer, files] of Object.entries(privateKeys ?? {})) {
-    for (const [index, file] of files.entries()) {
-      const pair = await read(file);
-      if (!pair.privateKey) {
-        throw new KeyFileError(
-          resolve(root, file),
-          `is listed in SSO_PRIVATE_KEYS for "${issuer}" but holds no private key`,
-        );
-      }
-      if (index === 0) {
-        signing.set(issuer, {
-          issuer,
-          kid: kidOf(file),
-          algorithm: config.encodeAlgorithm,
-          privateKey: pair.privateKey,
-        });
-      }
-      addVerification(issuer, file, pair);
-    }
+  for (const [issuer, files] of Object.entries(lists.privateKeys)) {
+    for (const file of files) await read(issuer, file, true);
   }
-  for (const [issuer, files] of Object.entries(publicKeys ?? ({} satisfies KeyFileMap))) {
-    for (const file of files) addVerification(issuer, file, await read(file));
+  for (const [issuer, files] of Object.entries(lists.publicKeys)) {
+    for (const file of files) await read(issuer, file, false);
   }
 
-  if (!signing.has(config.identity)) {
+  const keySet = new KeySet(keys, config.identity);
+  if (!keySet.signingKey(config.identity)) {
+    const listed = lists.privateKeys[config.identity] ?? [];
     throw new KeyConfigurationError(
-      `SSO_PRIVATE_KEYS has no key for this server's identity "${config.identity}": it cannot sign tokens`,
+      listed.length === 0
+        ? `No private key is listed for this server's identity "${config.identity}": it cannot sign tokens`
+        : `No key can sign for "${config.identity}" now: none of ${listed.join(', ')} holds a private ` +
+            'key whose activation time has come',
     );
   }
-  return {
-    keySet: new KeySet(signing, verification, {
-      issuer: config.identity,
-      algorithm: config.encodeAlgorithm,
-    }),
-    generatedFile,
-  };
+  return { keySet, generatedFile };
 }
 
 /** DRF-SSO's key id: the file name relative to the key store root, without `.pem`. */
@@ -115,7 +95,44 @@ export function keyFilePrefix(identity: string): string {
   return `${identity.replace(/[^A-Za-z0-9._-]/g, '_')}-`;
 }
 
-async function readKeyFile(root: string, file: string): Promise<PemKeyPair> {
+async function configuredLists(config: KeyConfig, root: string): Promise<KeyLists | null> {
+  if (config.privateKeys !== null || config.publicKeys !== null) {
+    return { privateKeys: config.privateKeys ?? {}, publicKeys: config.publicKeys ?? {} };
+  }
+  const path = join(root, KEY_LISTS_FILE);
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new KeyFileError(
+      path,
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  try {
+    const json = JSON.parse(raw) as { private_keys?: unknown; public_keys?: unknown };
+    return {
+      privateKeys: toKeyFileMap('private_keys', json.private_keys ?? {}),
+      publicKeys: toKeyFileMap('public_keys', json.public_keys ?? {}),
+    };
+  } catch (error) {
+    const reason =
+      error instanceof ConfigError
+        ? error.message.replace('Invalid configuration: ', '')
+        : 'is not valid JSON';
+    throw new KeyFileError(
+      path,
+      `${reason} (expected {"private_keys": {...}, "public_keys": {...}})`,
+    );
+  }
+}
+
+async function readKey(
+  root: string,
+  file: string,
+  rsaAlgorithm: KeyConfig['encodeAlgorithm'],
+): Promise<Omit<ManagedKey, 'issuer'>> {
   const path = resolve(root, file);
   if (isAbsolute(file) || relative(root, path).startsWith('..')) {
     throw new KeyFileError(file, `must be a path inside the key store root ${root}`);
@@ -130,7 +147,18 @@ async function readKeyFile(root: string, file: string): Promise<PemKeyPair> {
       code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`,
     );
   }
-  return parsePemKeyFile(path, content);
+  const pair = parsePemKeyFile(path, content);
+  return {
+    kid: kidOf(file),
+    file: path,
+    algorithm: algorithmFor(path, pair.publicKey, rsaAlgorithm),
+    publicKey: pair.publicKey,
+    privateKey: pair.privateKey,
+    activateAt: pair.activateAt,
+    fingerprint: createHash('sha256')
+      .update(pair.publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('base64url'),
+  };
 }
 
 async function conventionalKeyFiles(root: string, identity: string): Promise<string[]> {
@@ -141,7 +169,7 @@ async function conventionalKeyFiles(root: string, identity: string): Promise<str
   } catch {
     return [];
   }
-  // Newest first: the date in the name sorts, so the most recent key signs.
+  // Newest first: the date in the name sorts, so the most recent key comes first.
   return names
     .filter((name) => name.startsWith(prefix) && name.endsWith('.pem'))
     .sort()

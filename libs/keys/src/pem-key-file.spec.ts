@@ -88,22 +88,6 @@ describe(parsePemKeyFile.name, () => {
       'does not match its private key',
     ],
     [
-      'an RSA key under 2048 bits',
-      generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
-        type: 'pkcs8',
-        format: 'pem',
-      }),
-      '1024-bit RSA key',
-    ],
-    [
-      'an EC key',
-      generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-        type: 'pkcs8',
-        format: 'pem',
-      }),
-      'holds a ec key; RSA keys are required',
-    ],
-    [
       'an encrypted private key',
       rsa.privateKey.export({
         type: 'pkcs8',
@@ -117,5 +101,17 @@ describe(parsePemKeyFile.name, () => {
     expect(() => parsePemKeyFile('/keys/bad.pem', String(pem))).toThrow(KeyFileError);
     expect(() => parsePemKeyFile('/keys/bad.pem', String(pem))).toThrow(`Key file /keys/bad.pem: `);
     expect(() => parsePemKeyFile('/keys/bad.pem', String(pem))).toThrow(problem);
+  });
+
+  it('should read the activation time written outside the PEM blocks', () => {
+    const pair = parsePemKeyFile('k.pem', `Activate-At: 2026-12-01T09:30:00Z\n${pkcs8}`);
+    expect(pair.activateAt?.toISOString()).toBe('2026-12-01T09:30:00.000Z');
+    expect(parsePemKeyFile('k.pem', pkcs8).activateAt).toBeNull();
+  });
+
+  it('should refuse an activation time that is not a date, naming the file', () => {
+    expect(() => parsePemKeyFile('/keys/k.pem', `Activate-At: tomorrow\n${pkcs8}`)).toThrow(
+      'Key file /keys/k.pem: has an Activate-At time that is not an ISO 8601 date ("tomorrow")',
+    );
   });
 });

@@ -5,16 +5,21 @@ import { KeyFileError } from './keys.errors';
 export interface PemKeyPair {
   privateKey: KeyObject | null;
   publicKey: KeyObject;
+  /** When the key may start signing (`Activate-At:` line of the file); `null` means now. */
+  activateAt: Date | null;
 }
 
-const MIN_RSA_BITS = 2048;
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+const PRIVATE_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
+const PUBLIC_LABELS = new Set(['PUBLIC KEY', 'RSA PUBLIC KEY']);
+/** RFC 7468 allows explanatory text outside PEM blocks; this line carries a key's activation time. */
+const ACTIVATE_AT = /^Activate-At:[ \t]*(\S+)[ \t]*$/m;
 
 /**
  * Parses a PEM file that holds a private key, a public key or certificate, or both (DRF-SSO's
- * combined files). Accepts PKCS#8 and PKCS#1 private keys and SPKI, PKCS#1 and X.509 public keys.
- * A private-only file yields its public key. Refuses anything that is not an RSA key of 2048 bits
- * or more, encrypted keys, and files whose two halves do not belong together.
+ * combined files). Accepts PKCS#8, PKCS#1 and SEC1 private keys and SPKI, PKCS#1 and X.509 public
+ * keys. A private-only file yields its public key. Refuses encrypted keys and files whose two
+ * halves do not belong together; `algorithmFor` then decides whether the key type is usable.
  */
 export function parsePemKeyFile(file: string, content: string): PemKeyPair {
   let privateKey: KeyObject | null = null;
@@ -25,10 +30,10 @@ export function parsePemKeyFile(file: string, content: string): PemKeyPair {
 
   for (const [block, label] of blocks) {
     try {
-      if (label === 'PRIVATE KEY' || label === 'RSA PRIVATE KEY') {
+      if (PRIVATE_LABELS.has(label)) {
         if (privateKey) throw new KeyFileError(file, 'holds more than one private key');
         privateKey = createPrivateKey(block);
-      } else if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') {
+      } else if (PUBLIC_LABELS.has(label)) {
         if (publicKey) throw new KeyFileError(file, 'holds more than one public key');
         publicKey = createPublicKey(block);
       } else if (label === 'CERTIFICATE') {
@@ -55,25 +60,25 @@ export function parsePemKeyFile(file: string, content: string): PemKeyPair {
   if (publicKey && derived && !sameKey(publicKey, derived)) {
     throw new KeyFileError(file, 'holds a public key that does not match its private key');
   }
-  const pair = { privateKey, publicKey: (publicKey ?? derived) as KeyObject };
-  assertUsableRsaKey(file, pair.publicKey);
-  return pair;
+  return {
+    privateKey,
+    publicKey: (publicKey ?? derived) as KeyObject,
+    activateAt: activationOf(file, content),
+  };
 }
 
-function assertUsableRsaKey(file: string, key: KeyObject): void {
-  if (key.asymmetricKeyType !== 'rsa') {
+function activationOf(file: string, content: string): Date | null {
+  const outside = content.replace(PEM_BLOCK, '');
+  const match = ACTIVATE_AT.exec(outside);
+  if (!match) return null;
+  const date = new Date(match[1]);
+  if (Number.isNaN(date.getTime())) {
     throw new KeyFileError(
       file,
-      `holds a ${key.asymmetricKeyType ?? 'unknown'} key; RSA keys are required`,
+      `has an Activate-At time that is not an ISO 8601 date ("${match[1]}")`,
     );
   }
-  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-  if (bits < MIN_RSA_BITS) {
-    throw new KeyFileError(
-      file,
-      `holds a ${bits}-bit RSA key; at least ${MIN_RSA_BITS} bits are required`,
-    );
-  }
+  return date;
 }
 
 function sameKey(a: KeyObject, b: KeyObject): boolean {

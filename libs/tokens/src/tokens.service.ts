@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, errors, JWTPayload, jwtVerify, SignJWT } from 'jose';
-import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { KEY_ALGORITHMS, SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { SsoError } from '@nest-sso/common';
 import { KeyStore } from '@nest-sso/keys';
 import { SESSION_TOKEN, TokenClaims, TokenType } from './claims';
@@ -44,10 +44,14 @@ export class TokensService {
         (header) => {
           const key = keySet.verificationKey(issuer, header.kid);
           if (!key) throw new SsoError('invalid_token', 'The token was signed with an unknown key');
-          return key;
+          // Each key verifies with its own algorithm only (no RS256/HS256 or RSA/EC confusion).
+          if (header.alg !== key.algorithm) {
+            throw new SsoError('invalid_token', 'The token algorithm is not accepted');
+          }
+          return key.publicKey;
         },
         {
-          algorithms: this.config.decodeAlgorithms,
+          algorithms: this.config.decodeAlgorithms ?? [...KEY_ALGORITHMS],
           issuer,
           audience: this.config.identity,
           clockTolerance: this.config.expirationLeeway,
