@@ -4,21 +4,20 @@ import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliModule } from '../apps/identity-server/src/cli/cli.module';
-import { COMMANDS } from '../apps/identity-server/src/cli/commands';
+import { CliContext, COMMANDS } from '../apps/identity-server/src/cli/commands';
+import { parseConfig } from '@nest-sso/config';
 import { authorize, decodePart, login } from './support/http';
 import { startTestApp, TestApp } from './support/test-app';
 import { TEST_DATABASE_URL } from './support/test-database';
 
 describe('Admin CLI commands', () => {
+  const env = { NODE_ENV: 'test', DATABASE_URL: TEST_DATABASE_URL, SSO_MIGRATE_ON_START: 'false' };
   let cli: INestApplicationContext;
+  let context: CliContext;
   let t: TestApp;
   beforeAll(async () => {
-    cli = await NestFactory.createApplicationContext(
-      CliModule.forRoot({
-        env: { NODE_ENV: 'test', DATABASE_URL: TEST_DATABASE_URL, SSO_MIGRATE_ON_START: 'false' },
-      }),
-      { logger: false },
-    );
+    cli = await NestFactory.createApplicationContext(CliModule.forRoot({ env }), { logger: false });
+    context = { config: parseConfig(env), app: () => Promise.resolve(cli) };
     t = await startTestApp();
   });
   afterAll(async () => {
@@ -26,7 +25,8 @@ describe('Admin CLI commands', () => {
     await cli.close();
   });
 
-  const run = (command: string, flags: Record<string, string>) => COMMANDS[command].run(cli, flags);
+  const run = (command: string, flags: Record<string, string>) =>
+    COMMANDS[command].run(context, flags);
 
   it('should create a user, an account and a membership that login and authorize then use', async () => {
     const tag = randomUUID().slice(0, 8);

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AuthModuleOptions } from '@nest-sso/auth';
 import { createApp } from '../../apps/identity-server/src/create-app';
@@ -19,6 +21,17 @@ export interface TestAppOptions {
   /** Writes more keys into the key store and returns the settings that name them. */
   keys?: (keyDir: string) => Record<string, string>;
   auth?: AuthModuleOptions;
+  /** Shares the key store of another test app instead of making a new one. */
+  share?: Pick<TestApp, 'key' | 'keyDir'>;
+}
+
+/** Settings that make the server read its key lists from the store's keys.json (reloaded live). */
+export function useKeysJson(keyDir: string, privateKeys: string[]): Record<string, string> {
+  writeFileSync(
+    join(keyDir, 'keys.json'),
+    JSON.stringify({ private_keys: { [TEST_IDENTITY]: privateKeys } }),
+  );
+  return { SSO_PRIVATE_KEYS: '' };
 }
 
 /**
@@ -26,8 +39,8 @@ export interface TestAppOptions {
  * against the test PostgreSQL database, with a freshly generated signing key.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const keyDir = makeKeyStoreDir();
-  const key = writeTestKey(keyDir, 'sso-test-20260101');
+  const keyDir = options.share?.keyDir ?? makeKeyStoreDir();
+  const key = options.share?.key ?? writeTestKey(keyDir, 'sso-test-20260101');
   const app = await createApp({
     env: {
       NODE_ENV: 'test',

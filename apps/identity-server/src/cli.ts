@@ -1,11 +1,24 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
-import { readEnvironment } from '@nest-sso/config';
+import type { INestApplicationContext } from '@nestjs/common';
+import { parseConfig, readEnvironment } from '@nest-sso/config';
 import { CliModule } from './cli/cli.module';
-import { COMMANDS, Flags } from './cli/commands';
+import { CliContext, COMMANDS, Flags } from './cli/commands';
 
-const FLAG_NAMES = ['email', 'password', 'username', 'permissions', 'name', 'account'] as const;
+const FLAG_NAMES = [
+  'email',
+  'password',
+  'username',
+  'permissions',
+  'name',
+  'account',
+  'issuer',
+  'alg',
+  'bits',
+  'activate-at',
+  'kid',
+] as const;
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(
@@ -54,16 +67,21 @@ async function main(argv: string[]): Promise<number> {
 
   const env = { ...readEnvironment() };
   if (command.migrates) env.SSO_MIGRATE_ON_START = 'false';
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot({ env }), {
-    // Errors are printed once, below, as a message for the operator rather than a stack trace.
-    logger: false,
-    abortOnError: false,
-  });
+  let app: Promise<INestApplicationContext> | undefined;
+  const context: CliContext = {
+    config: parseConfig(env),
+    app: () =>
+      (app ??= NestFactory.createApplicationContext(CliModule.forRoot({ env }), {
+        // Errors are printed once, below, as a message for the operator rather than a stack trace.
+        logger: false,
+        abortOnError: false,
+      })),
+  };
   try {
-    console.log(await command.run(app, flags));
+    console.log(await command.run(context, flags));
     return 0;
   } finally {
-    await app.close();
+    if (app) await (await app).close();
   }
 }
 

@@ -15,6 +15,7 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestExp
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
-  app.enableShutdownHooks();
+  // Not SIGHUP, Nest's default too: SIGHUP reloads the key store instead of stopping the server.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }

@@ -19,6 +19,8 @@ export interface KeyStoreStatus {
 
 /** Events on the key store folder are gathered for this long before one reload. */
 const DEBOUNCE_MS = 100;
+/** A failed reload is tried again after this long. */
+const RETRY_MS = 1000;
 
 /**
  * Holds the current `KeySet` and replaces it, whole, when the key store changes: on a change in
@@ -103,9 +105,9 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
     process.off('SIGHUP', this.onSighup);
   }
 
-  private scheduleReload(): void {
+  private scheduleReload(delay = DEBOUNCE_MS): void {
     if (this.debounce) clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => void this.reload('key store changed'), DEBOUNCE_MS);
+    this.debounce = setTimeout(() => void this.reload('key store changed'), delay);
     this.debounce.unref();
   }
 
@@ -131,6 +133,8 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
       }
       this.status.lastError = message;
       this.status.failures++;
+      // A file caught half-written settles quickly: look again soon rather than at the next re-scan.
+      this.scheduleReload(RETRY_MS);
       return false;
     }
   }

@@ -1,9 +1,9 @@
-import { createHash, generateKeyPair } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { promisify } from 'node:util';
 import { ConfigError, KeyFileMap, SsoConfig, toKeyFileMap } from '@nest-sso/config';
 import { algorithmFor } from './key-algorithm';
+import { generateDevKeyFile } from './key-files';
 import { KeySet, ManagedKey } from './key-set';
 import { KeyConfigurationError, KeyFileError } from './keys.errors';
 import { parsePemKeyFile } from './pem-key-file';
@@ -49,7 +49,7 @@ export async function loadKeySet(
             `${keyFilePrefix(config.identity)}<yyyymmdd>.pem in ${root} (npm run cli -- keys:generate)`,
         );
       }
-      generatedFile = await generateDevKey(root, config.identity);
+      generatedFile = await generateDevKeyFile(root, config.identity);
       files = [relative(root, generatedFile)];
     }
     lists = { privateKeys: { [config.identity]: files }, publicKeys: {} };
@@ -174,18 +174,4 @@ async function conventionalKeyFiles(root: string, identity: string): Promise<str
     .filter((name) => name.startsWith(prefix) && name.endsWith('.pem'))
     .sort()
     .reverse();
-}
-
-async function generateDevKey(root: string, identity: string): Promise<string> {
-  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', {
-    modulusLength: 2048,
-  });
-  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-  const path = join(root, `${keyFilePrefix(identity)}${day}.pem`);
-  const pem =
-    privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() +
-    publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  await mkdir(root, { recursive: true });
-  await writeFile(path, pem, { mode: 0o600, flag: 'wx' });
-  return path;
 }

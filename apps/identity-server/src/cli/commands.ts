@@ -1,11 +1,20 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AccountsService } from '@nest-sso/accounts';
+import type { SsoConfig } from '@nest-sso/config';
 import { revertLastMigration, runMigrations } from '@nest-sso/database';
 import { UsersService } from '@nest-sso/users';
+import { KEY_COMMANDS } from './key-commands';
 
 /** Parsed `--name value` flags of one command. */
 export type Flags = Record<string, string | undefined>;
+
+/** What a command runs with. */
+export interface CliContext {
+  config: SsoConfig;
+  /** The application context with the database, created on first use (key commands never need it). */
+  app(): Promise<INestApplicationContext>;
+}
 
 export interface Command {
   summary: string;
@@ -14,7 +23,7 @@ export interface Command {
   required: string[];
   /** Commands that manage migrations themselves do not run them at start. */
   migrates?: boolean;
-  run(app: INestApplicationContext, flags: Flags): Promise<string>;
+  run(context: CliContext, flags: Flags): Promise<string>;
 }
 
 const permissionList = (value: string | undefined): string[] =>
@@ -25,12 +34,14 @@ const permissionList = (value: string | undefined): string[] =>
 
 /** Every admin command, by name. */
 export const COMMANDS: Record<string, Command> = {
+  ...KEY_COMMANDS,
   'users:create': {
     summary: 'Create a user',
     usage:
       "--email <email> (--password '<password>' | --password-stdin) [--username <name>] [--permissions a,b]",
     required: ['email', 'password'],
-    async run(app, flags) {
+    async run(context, flags) {
+      const app = await context.app();
       const user = await app.get(UsersService).create({
         email: flags.email!,
         password: flags.password!,
@@ -44,7 +55,8 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'Deactivate a user: logins and authorize calls fail from now on',
     usage: '--email <email or username>',
     required: ['email'],
-    async run(app, flags) {
+    async run(context, flags) {
+      const app = await context.app();
       const user = await app.get(UsersService).setActive(flags.email!, false);
       return `Deactivated user ${user.id} <${user.email}>`;
     },
@@ -53,7 +65,8 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'Reactivate a user',
     usage: '--email <email or username>',
     required: ['email'],
-    async run(app, flags) {
+    async run(context, flags) {
+      const app = await context.app();
       const user = await app.get(UsersService).setActive(flags.email!, true);
       return `Activated user ${user.id} <${user.email}>`;
     },
@@ -62,7 +75,8 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'Create an account (tenant)',
     usage: '--name <name>',
     required: ['name'],
-    async run(app, flags) {
+    async run(context, flags) {
+      const app = await context.app();
       const account = await app.get(AccountsService).create(flags.name!);
       return `Created account ${account.id} "${account.name}"`;
     },
@@ -71,7 +85,8 @@ export const COMMANDS: Record<string, Command> = {
     summary: "Add a user to an account, or replace the member's permissions",
     usage: '--account <id or name> --email <email or username> [--permissions a,b]',
     required: ['account', 'email'],
-    async run(app, flags) {
+    async run(context, flags) {
+      const app = await context.app();
       const user = await app.get(UsersService).getByLogin(flags.email!);
       const membership = await app
         .get(AccountsService)
@@ -84,7 +99,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: '',
     required: [],
     migrates: true,
-    async run(app) {
+    async run(context) {
+      const app = await context.app();
       const applied = await runMigrations(app.get(DataSource));
       return applied.length === 0
         ? 'No pending migrations'
@@ -96,7 +112,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: '',
     required: [],
     migrates: true,
-    async run(app) {
+    async run(context) {
+      const app = await context.app();
       const dataSource = app.get(DataSource);
       const applied = new Set(
         (
@@ -113,7 +130,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: '',
     required: [],
     migrates: true,
-    async run(app) {
+    async run(context) {
+      const app = await context.app();
       await revertLastMigration(app.get(DataSource));
       return 'Reverted the last migration';
     },
