@@ -1,5 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -107,5 +114,55 @@ describe(loadKeySet.name, () => {
   it('should derive the kid from the file name relative to the root, without .pem', () => {
     expect(kidOf('myapp-20200410.pem')).toBe('myapp-20200410');
     expect(kidOf('tenants/acme.pem')).toBe('tenants/acme');
+  });
+
+  it('should read the key lists from keys.json when no setting names them', async () => {
+    const root = keyStore(['a.pem', 'combined'], ['b.pem', 'combined'], ['p.pem', 'public']);
+    writeFileSync(
+      join(root, 'keys.json'),
+      JSON.stringify({
+        private_keys: { sso: ['b.pem', 'a.pem'] },
+        public_keys: { partner: 'p.pem' },
+      }),
+    );
+    const { keySet } = await loadKeySet({ ...base, keyStoreRoot: root });
+    expect(keySet.signingKey('sso')?.kid).toBe('b');
+    expect(keySet.keysOf('partner').map((k) => k.kid)).toEqual(['p']);
+  });
+
+  it('should name keys.json when it is malformed', async () => {
+    const root = keyStore();
+    writeFileSync(join(root, 'keys.json'), JSON.stringify({ private_keys: { sso: [] } }));
+    await expect(loadKeySet({ ...base, keyStoreRoot: root })).rejects.toThrow(
+      `Key file ${join(root, 'keys.json')}: private_keys must map issuer "sso" to a file name`,
+    );
+  });
+
+  it('should skip a pending key when choosing the signing key, and treat a public-only file as retired', async () => {
+    const root = keyStore(
+      ['sso-3.pem', 'combined'],
+      ['sso-2.pem', 'public'],
+      ['sso-1.pem', 'combined'],
+    );
+    const pending = readFileSync(join(root, 'sso-3.pem'), 'utf8');
+    writeFileSync(
+      join(root, 'sso-3.pem'),
+      `Activate-At: ${new Date(Date.now() + 60_000).toISOString()}\n${pending}`,
+    );
+    const { keySet } = await loadKeySet({ ...base, keyStoreRoot: root });
+    const states = Object.fromEntries(keySet.keysOf('sso').map((k) => [k.kid, keySet.stateOf(k)]));
+    expect(states).toEqual({ 'sso-3': 'pending', 'sso-2': 'retired', 'sso-1': 'active' });
+    expect(keySet.signingKey('sso', Date.now() + 120_000)?.kid).toBe('sso-3');
+    // A token without a kid falls back to the first key that is not pending.
+    expect(keySet.verificationKey('sso', undefined)?.kid).toBe('sso-2');
+  });
+
+  it('should refuse a store whose only signing key is not active yet', async () => {
+    const root = keyStore(['sso-1.pem', 'combined']);
+    const pem = readFileSync(join(root, 'sso-1.pem'), 'utf8');
+    writeFileSync(join(root, 'sso-1.pem'), `Activate-At: 2999-01-01T00:00:00Z\n${pem}`);
+    await expect(loadKeySet({ ...base, keyStoreRoot: root })).rejects.toThrow(
+      'No key can sign for "sso" now: none of sso-1.pem holds a private key whose activation time has come',
+    );
   });
 });
