@@ -165,4 +165,18 @@ describe(loadKeySet.name, () => {
       'No key can sign for "sso" now: none of sso-1.pem holds a private key whose activation time has come',
     );
   });
+
+  it('should refuse a key whose algorithm SSO_DECODE_ALGORITHMS does not allow', async () => {
+    const root = keyStore(['sso-1.pem', 'combined']);
+    await expect(
+      loadKeySet({
+        ...base,
+        keyStoreRoot: root,
+        encodeAlgorithm: 'PS256',
+        decodeAlgorithms: ['RS256', 'ES256'],
+      }),
+    ).rejects.toThrow(
+      `Key file ${join(root, 'sso-1.pem')}: is a PS256 key, which SSO_DECODE_ALGORITHMS (RS256, ES256) does not allow`,
+    );
+  });
 });

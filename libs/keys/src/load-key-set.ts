@@ -11,7 +11,8 @@ import { parsePemKeyFile } from './pem-key-file';
 export type KeyConfig = Pick<
   SsoConfig,
   'nodeEnv' | 'identity' | 'keyStoreRoot' | 'privateKeys' | 'publicKeys' | 'encodeAlgorithm'
->;
+> &
+  Partial<Pick<SsoConfig, 'decodeAlgorithms'>>;
 
 /** Name of the optional key-list file in the key store root; unlike settings, it is reloaded live. */
 export const KEY_LISTS_FILE = 'keys.json';
@@ -60,6 +61,14 @@ export async function loadKeySet(
   const read = async (issuer: string, file: string, signing: boolean) => {
     let key = parsed.get(file);
     if (!key) parsed.set(file, (key = await readKey(root, file, config.encodeAlgorithm)));
+    const allowed = config.decodeAlgorithms;
+    if (allowed && !allowed.includes(key.algorithm)) {
+      // Such a key could never verify a token: refuse it now rather than fail every request.
+      throw new KeyFileError(
+        key.file,
+        `is a ${key.algorithm} key, which SSO_DECODE_ALGORITHMS (${allowed.join(', ')}) does not allow`,
+      );
+    }
     keys.push({ ...key, issuer, privateKey: signing ? key.privateKey : null });
   };
   for (const [issuer, files] of Object.entries(lists.privateKeys)) {
