@@ -12,6 +12,7 @@ const LIBS = [
   'health',
   'keys',
   'sessions',
+  'sso-client',
   'tokens',
   'users',
 ];

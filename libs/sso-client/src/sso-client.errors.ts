@@ -1,0 +1,32 @@
+import { HttpException } from '@nestjs/common';
+
+/** Error codes the guard answers with; the same codes and JSON shape as the identity server. */
+export type SsoClientErrorCode =
+  | 'not_authenticated'
+  | 'invalid_token'
+  | 'token_expired'
+  | 'wrong_token_type'
+  | 'insufficient_scope'
+  | 'wrong_account';
+
+const STATUS: Record<SsoClientErrorCode, number> = {
+  not_authenticated: 401,
+  invalid_token: 401,
+  token_expired: 401,
+  wrong_token_type: 401,
+  insufficient_scope: 403,
+  wrong_account: 403,
+};
+
+/**
+ * An authentication or authorization failure. Nest's default exception handling sends its body
+ * as is: `{"statusCode": 401, "code": "invalid_token", "message": "..."}`.
+ */
+export class SsoClientError extends HttpException {
+  constructor(
+    readonly code: SsoClientErrorCode,
+    message: string,
+  ) {
+    super({ statusCode: STATUS[code], code, message }, STATUS[code]);
+  }
+}

@@ -1,0 +1,49 @@
+import type { Algorithm } from 'jsonwebtoken';
+import type { SsoClaims } from './sso-auth';
+
+/** Where the identity server's public keys come from. */
+export type SsoKeySourceOptions =
+  | {
+      /** JWKS URL per issuer, e.g. `{"https://sso.example.com": "https://sso.example.com/.well-known/jwks.json"}`. */
+      jwks: Record<string, string>;
+      /** Least seconds between two fetches caused by an unknown kid (default 30). */
+      refetchCooldown?: number;
+      /** Seconds to keep keys when the JWKS response has no `Cache-Control: max-age` (default 300). */
+      defaultMaxAge?: number;
+      /** Timeout of one JWKS request, in milliseconds (default 5000). */
+      timeout?: number;
+    }
+  | {
+      /** Folder of PEM files, like the server's `SSO_KEY_STORE_ROOT`. */
+      keyStoreRoot: string;
+      /** Issuer → PEM file or ordered list of files (relative to the root); kid = file name without `.pem`. */
+      publicKeys: Record<string, string | string[]>;
+    };
+
+export interface SsoClientOptions<TUser = unknown> {
+  /** This service's identity: tokens must list it in `aud`. */
+  identity: string;
+  /** Issuers whose tokens are accepted. */
+  acceptedIssuers: string[];
+  keys: SsoKeySourceOptions;
+  /** Accepted signing algorithms (default `['RS256']`). RS*, PS* and ES* are supported. */
+  algorithms?: Algorithm[];
+  /** Seconds of clock skew tolerated on `exp` and `iat` (default 0). */
+  leeway?: number;
+  /** Accept session tokens too (default false: only short-lived authorization tokens). */
+  acceptSessionTokens?: boolean;
+  /**
+   * Maps verified claims to a local user (e.g. get-or-create by iss + uid); the result is
+   * `SsoAuth.user`. Returning `null` or `undefined` refuses the token with a 401.
+   */
+  authenticatePayload?: (
+    claims: SsoClaims,
+  ) => TUser | null | undefined | Promise<TUser | null | undefined>;
+  /** Install the guard on every route (default true); opt routes out with `@Public()`. */
+  global?: boolean;
+  /** Scheme named in `WWW-Authenticate` on 401 answers (default `JWT`, as the identity server). */
+  authenticateHeader?: string;
+}
+
+/** Injection token of the module options. */
+export const SSO_CLIENT_OPTIONS = Symbol('SSO_CLIENT_OPTIONS');
