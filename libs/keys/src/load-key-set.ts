@@ -47,7 +47,7 @@ export async function loadKeySet(
       if (config.nodeEnv === 'production') {
         throw new KeyConfigurationError(
           `No signing key for issuer "${config.identity}": set SSO_PRIVATE_KEYS, or put ` +
-            `${keyFilePrefix(config.identity)}<yyyymmdd>.pem in ${root} (npm run cli -- keys:generate)`,
+            `${keyFilePrefix(config.identity)}<yyyymmdd>.pem in ${root} (create one with the CLI command keys:generate)`,
         );
       }
       generatedFile = await generateDevKeyFile(root, config.identity);
