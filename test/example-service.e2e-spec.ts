@@ -154,6 +154,19 @@ describe('Example service trusting the identity server', () => {
     });
   });
 
+  it('should keep checking the account and scopes of a token it has verified before', async () => {
+    const token = await authorize(sso.app, session, accountId);
+    await get(`/accounts/${accountId}/orders`, token).expect(200);
+    await get(`/accounts/${accountId}/orders`, token).expect(200); // verified-token cache hit
+    await get('/whoami', token).expect(200);
+    const other = await createAccountWithMember(sso.app, await createUser(sso.app), [
+      'orders:read',
+    ]);
+    const response = await get(`/accounts/${other.id}/orders`, token);
+    expect(response.status).toBe(403);
+    expect(response.body.code).toBe('wrong_account');
+  });
+
   it('should accept tokens of a key rotated in at the identity server, by refetching the JWKS, without a restart', async () => {
     await get(`/accounts/${accountId}/orders`, await authorize(sso.app, session, accountId)).expect(
       200,

@@ -20,6 +20,11 @@ export function exampleConfig(env: Env): ExampleConfig {
   } catch {
     throw new Error(`SSO_JWKS_URL must be a URL (got "${jwksUrl}")`);
   }
+  const cacheSize = Number(env.SSO_TOKEN_CACHE_SIZE ?? 10_000);
+  if (!Number.isInteger(cacheSize) || cacheSize < 0)
+    throw new Error(
+      `SSO_TOKEN_CACHE_SIZE must be a whole number, 0 to turn the cache off (got "${env.SSO_TOKEN_CACHE_SIZE}")`,
+    );
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -29,6 +34,7 @@ export function exampleConfig(env: Env): ExampleConfig {
       keys: { jwks: { [issuer]: jwksUrl } },
       algorithms: ['RS256', 'ES256'],
       leeway: Number(env.SSO_EXPIRATION_LEEWAY ?? 0),
+      verifiedTokenCacheSize: cacheSize,
     },
   };
 }

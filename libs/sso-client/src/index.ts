@@ -11,3 +11,4 @@ export * from './sso-client.errors';
 export * from './sso-client.module';
 export * from './sso-client.options';
 export * from './sso-jwt.strategy';
+export * from './verified-token-cache';

@@ -1,19 +1,22 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
 import { SSO_ACCOUNT_PARAM } from './decorators/require-account.decorator';
 import { SSO_PUBLIC } from './decorators/public.decorator';
 import { SSO_REQUIRED_SCOPES } from './decorators/require-scopes.decorator';
 import type { SsoAuth } from './sso-auth';
 import { SsoClientError } from './sso-client.errors';
 import { SSO_CLIENT_OPTIONS, SsoClientOptions } from './sso-client.options';
-import { SSO_JWT_STRATEGY } from './sso-jwt.strategy';
+import { SSO_JWT_STRATEGY, SsoJwtStrategy, tokenFromRequest } from './sso-jwt.strategy';
+import { VerifiedTokenCache } from './verified-token-cache';
 
-type HttpRequest = { user?: SsoAuth; params: Record<string, string> };
+type HttpRequest = Request & { user?: SsoAuth; params: Record<string, string> };
 type HttpResponse = { setHeader(name: string, value: string): void };
 
 /**
- * Authenticates with the token in `Authorization`, then enforces `@RequireScopes()` and
+ * Authenticates with the token in `Authorization` (through the passport-jwt strategy, or the
+ * verified-token cache for a token that passed it before), then enforces `@RequireScopes()` and
  * `@RequireAccount()`. 401 answers carry `WWW-Authenticate`; every failure has the identity
  * server's JSON error shape.
  */
@@ -22,6 +25,8 @@ export class SsoAuthGuard extends AuthGuard(SSO_JWT_STRATEGY) {
   constructor(
     private readonly reflector: Reflector,
     @Inject(SSO_CLIENT_OPTIONS) private readonly options: SsoClientOptions,
+    private readonly strategy: SsoJwtStrategy,
+    private readonly verifications: VerifiedTokenCache,
   ) {
     super();
   }
@@ -29,8 +34,12 @@ export class SsoAuthGuard extends AuthGuard(SSO_JWT_STRATEGY) {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(SSO_PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest<HttpRequest>();
     try {
-      await super.canActivate(context);
+      const token = tokenFromRequest(request);
+      const claims = token === null ? undefined : await this.verifications.lookup(token);
+      if (claims) request.user = await this.strategy.authFromClaims(claims);
+      else await super.canActivate(context);
     } catch (error) {
       if (error instanceof SsoClientError && error.getStatus() === 401) {
         const scheme = this.options.authenticateHeader ?? 'JWT';
@@ -42,7 +51,6 @@ export class SsoAuthGuard extends AuthGuard(SSO_JWT_STRATEGY) {
       throw error;
     }
 
-    const request = context.switchToHttp().getRequest<HttpRequest>();
     const auth = request.user!;
     const scopes =
       this.reflector.getAllAndOverride<string[] | undefined>(SSO_REQUIRED_SCOPES, targets) ?? [];

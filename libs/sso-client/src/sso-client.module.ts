@@ -7,6 +7,7 @@ import { PemKeySource } from './key-sources/pem-key-source';
 import { SsoAuthGuard } from './sso-auth.guard';
 import { SSO_CLIENT_OPTIONS, SsoClientOptions } from './sso-client.options';
 import { SSO_KEY_SOURCE, SsoJwtStrategy } from './sso-jwt.strategy';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 export interface SsoClientAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   useFactory: (...args: never[]) => SsoClientOptions | Promise<SsoClientOptions>;
@@ -26,6 +27,12 @@ export class SsoClientModule {
     const providers: Provider[] = [
       { provide: SSO_CLIENT_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
       { provide: SSO_KEY_SOURCE, inject: [SSO_CLIENT_OPTIONS], useFactory: createKeySource },
+      {
+        provide: VerifiedTokenCache,
+        inject: [SSO_CLIENT_OPTIONS, SSO_KEY_SOURCE],
+        useFactory: (o: SsoClientOptions, keySource: KeySource) =>
+          new VerifiedTokenCache(keySource, o.verifiedTokenCacheSize ?? 10_000, o.leeway ?? 0),
+      },
       SsoJwtStrategy,
       SsoAuthGuard,
     ];

@@ -28,7 +28,7 @@ export interface SsoClientOptions<TUser = unknown> {
   keys: SsoKeySourceOptions;
   /** Accepted signing algorithms (default `['RS256']`). RS*, PS* and ES* are supported. */
   algorithms?: Algorithm[];
-  /** Seconds of clock skew tolerated on `exp` and `iat` (default 0). */
+  /** Seconds of clock skew tolerated on `exp` and `nbf` (default 0). */
   leeway?: number;
   /** Accept session tokens too (default false: only short-lived authorization tokens). */
   acceptSessionTokens?: boolean;
@@ -39,6 +39,12 @@ export interface SsoClientOptions<TUser = unknown> {
   authenticatePayload?: (
     claims: SsoClaims,
   ) => TUser | null | undefined | Promise<TUser | null | undefined>;
+  /**
+   * How many verified tokens to remember (default 10000; 0 turns the cache off). A remembered
+   * token skips the signature check until it expires, as long as its key is still published;
+   * `authenticatePayload` still runs on every request.
+   */
+  verifiedTokenCacheSize?: number;
   /** Install the guard on every route (default true); opt routes out with `@Public()`. */
   global?: boolean;
   /** Scheme named in `WWW-Authenticate` on 401 answers (default `JWT`, as the identity server). */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { KeyObject } from 'node:crypto';
 import type { Request } from 'express';
 import { decode } from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
@@ -7,10 +8,17 @@ import type { KeySource } from './key-sources/key-source';
 import type { SsoAuth, SsoClaims } from './sso-auth';
 import { SsoClientError } from './sso-client.errors';
 import { SSO_CLIENT_OPTIONS, SsoClientOptions } from './sso-client.options';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 export const SSO_JWT_STRATEGY = 'nest-sso-jwt';
 /** Injection token of the `KeySource`. */
 export const SSO_KEY_SOURCE = Symbol('SSO_KEY_SOURCE');
+
+/** Where the key provider leaves the token and its key for `validate` (one request's scratch). */
+const VERIFYING = Symbol('nest-sso.verifying');
+type VerifyingRequest = Request & {
+  [VERIFYING]?: { token: string; issuer: string; kid: string | undefined; key: KeyObject };
+};
 
 /** `Authorization: JWT <token>` (djangorestframework-sso) or `Authorization: Bearer <token>`. */
 export function tokenFromRequest(request: Request): string | null {
@@ -27,25 +35,41 @@ export class SsoJwtStrategy extends PassportStrategy(Strategy, SSO_JWT_STRATEGY)
   constructor(
     @Inject(SSO_CLIENT_OPTIONS) private readonly options: SsoClientOptions,
     @Inject(SSO_KEY_SOURCE) keySource: KeySource,
+    private readonly verifications: VerifiedTokenCache,
   ) {
     super({
+      passReqToCallback: true,
       jwtFromRequest: tokenFromRequest,
       issuer: options.acceptedIssuers,
       audience: options.identity,
       algorithms: options.algorithms ?? ['RS256'],
       jsonWebTokenOptions: { clockTolerance: options.leeway ?? 0 },
-      secretOrKeyProvider: (_request, token: string, done) => {
+      secretOrKeyProvider: (request: VerifyingRequest, token: string, done) => {
         resolveKey(keySource, options.acceptedIssuers, token).then(
-          // jsonwebtoken takes a KeyObject as it is; the typings only list PEM strings and buffers.
-          (key) => done(null, key as unknown as string),
+          ({ issuer, kid, key }) => {
+            request[VERIFYING] = { token, issuer, kid, key };
+            // jsonwebtoken takes a KeyObject as it is; the typings only list PEM strings and buffers.
+            done(null, key as unknown as string);
+          },
           (error: unknown) => done(error),
         );
       },
     });
   }
 
-  /** Called with verified claims: checks the token type and claims, then maps them to `SsoAuth`. */
-  async validate(claims: SsoClaims): Promise<SsoAuth> {
+  /** passport-jwt calls this once the signature and registered claims check out. */
+  async validate(request: VerifyingRequest, claims: SsoClaims): Promise<SsoAuth> {
+    const auth = await this.authFromClaims(claims);
+    const verifying = request[VERIFYING];
+    if (verifying) {
+      delete request[VERIFYING];
+      this.verifications.remember(verifying.token, { claims, ...verifying });
+    }
+    return auth;
+  }
+
+  /** Checks the token type and claims of verified claims, then maps them to `SsoAuth`. */
+  async authFromClaims(claims: SsoClaims): Promise<SsoAuth> {
     const allowed = this.options.acceptSessionTokens ? ['auth', 'session'] : ['auth'];
     if (!allowed.includes(claims.token)) {
       throw new SsoClientError('wrong_token_type', 'An authorization token is required here');
@@ -89,5 +113,5 @@ async function resolveKey(keySource: KeySource, acceptedIssuers: string[], token
   if (resolved.algorithm !== undefined && resolved.algorithm !== decoded.header.alg) {
     throw new SsoClientError('invalid_token', 'The token algorithm is not accepted');
   }
-  return resolved.key;
+  return { issuer, kid: decoded.header.kid, key: resolved.key };
 }
