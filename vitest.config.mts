@@ -5,6 +5,7 @@ const lib = (name: string) =>
   fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url));
 const LIBS = [
   'accounts',
+  'audit',
   'auth',
   'common',
   'config',
@@ -13,6 +14,7 @@ const LIBS = [
   'keys',
   'sessions',
   'sso-client',
+  'throttling',
   'tokens',
   'users',
 ];

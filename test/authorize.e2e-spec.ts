@@ -181,7 +181,7 @@ describe('POST /authorize', () => {
     it('should refuse the session token of a revoked session', async () => {
       const user = await createUser(t.app);
       const session = await login(t.app, user.email);
-      await t.app.get(SessionsService).revoke(decodePart(session, 1).sid as string);
+      await t.app.get(SessionsService).revokeById(decodePart(session, 1).sid as string, 'operator');
       await expectRefused(session, 'session_revoked');
     });
 

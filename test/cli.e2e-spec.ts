@@ -85,6 +85,8 @@ describe('Admin CLI commands', () => {
   });
 
   it('should report every migration as applied', async () => {
-    expect(await run('migrations:show', {})).toBe('[X] InitialSchema1764000000000');
+    expect(await run('migrations:show', {})).toBe(
+      '[X] InitialSchema1764000000000\n[X] SessionsSecurityAudit1764100000000',
+    );
   });
 });

@@ -14,6 +14,11 @@ const ROUTES = [
   'GET /health/live public',
   'GET /health/ready public',
   'GET /me session',
+  'GET /sessions session',
+  'DELETE /sessions session',
+  'DELETE /sessions/:id session',
+  'POST /logout session',
+  'POST /password session',
   'POST /authorize session',
   'POST /session public',
 ];

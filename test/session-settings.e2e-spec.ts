@@ -45,7 +45,7 @@ describe('SSO_VERIFY_SESSION_TOKEN=false', () => {
   it('should accept a session token whose row was revoked, but still refuse an inactive user', async () => {
     const user = await createUser(t.app);
     const session = await login(t.app, user.email);
-    await t.app.get(SessionsService).revoke(decodePart(session, 1).sid as string);
+    await t.app.get(SessionsService).revokeById(decodePart(session, 1).sid as string, 'operator');
     const post = () =>
       request(t.app.getHttpServer()).post('/authorize').set('Authorization', `JWT ${session}`);
     await post().expect(200);

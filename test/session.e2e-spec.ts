@@ -80,26 +80,6 @@ describe('POST /session', () => {
     }
   });
 
-  it('should spend as long on an unknown user as on a wrong password', async () => {
-    const user = await createUser(t.app);
-    const time = async (username: string) => {
-      const start = process.hrtime.bigint();
-      await post().send({ username, password: 'wrong password' }).expect(401);
-      return Number(process.hrtime.bigint() - start);
-    };
-    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const unknown: number[] = [];
-    const known: number[] = [];
-    for (let i = 0; i < 9; i++) {
-      unknown.push(await time(`nobody-${i}@example.com`));
-      known.push(await time(user.email));
-    }
-    // Without the dummy hash an unknown user answers >10x faster; the bound leaves room for noise.
-    const ratio = median(unknown) / median(known);
-    expect(ratio).toBeGreaterThan(0.5);
-    expect(ratio).toBeLessThan(2);
-  });
-
   it.each([
     ['a missing password', { username: 'a@example.com' }, 'password'],
     ['a missing username', { password: 'x' }, 'username'],

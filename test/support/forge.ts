@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, sign } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { KeyObject } from 'node:crypto';
 
@@ -36,4 +36,11 @@ export function sessionClaims(
 export function rawToken(header: object, payload: object, signature = ''): string {
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${part(header)}.${part(payload)}.${signature}`;
+}
+
+/** RS256-signs any header and payload with node:crypto, for headers jose refuses to produce. */
+export function signRaw(key: KeyObject, header: object, payload: object): string {
+  const unsigned = rawToken({ alg: 'RS256', typ: 'JWT', ...header }, payload).slice(0, -1);
+  const signature = sign('sha256', Buffer.from(unsigned), key).toString('base64url');
+  return `${unsigned}.${signature}`;
 }

@@ -50,6 +50,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       SSO_IDENTITY: TEST_IDENTITY,
       SSO_KEY_STORE_ROOT: keyDir,
       SSO_PRIVATE_KEYS: JSON.stringify({ [TEST_IDENTITY]: [key.file] }),
+      // Every suite logs in from 127.0.0.1; the rate-limit suite turns the limits back on.
+      SSO_RATE_LIMIT_LOGIN: '0',
+      SSO_RATE_LIMIT_AUTHORIZE: '0',
       ...options.env,
       ...options.keys?.(keyDir),
     },

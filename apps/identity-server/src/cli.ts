@@ -18,6 +18,8 @@ const FLAG_NAMES = [
   'bits',
   'activate-at',
   'kid',
+  'id',
+  'limit',
 ] as const;
 
 function usage(): string {

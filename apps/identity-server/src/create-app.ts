@@ -1,4 +1,7 @@
 import { NestFactory } from '@nestjs/core';
+import helmet from 'helmet';
+import { answerClientErrorsAsJson } from '@nest-sso/common';
+import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, AppModuleOptions } from './app.module';
 
@@ -12,7 +15,20 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestExp
     bodyParser: false,
     logger: options.env?.NODE_ENV === 'test' ? ['error', 'warn'] : undefined,
   });
+  const config = app.get<SsoConfig>(SSO_CONFIG);
   app.disable('x-powered-by');
+  // request.ip is the peer address, or taken from X-Forwarded-For only when the peer is one of these.
+  app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false);
+  app.use(helmet());
+  answerClientErrorsAsJson(app.getHttpServer());
+  if (config.corsOrigins) {
+    app.enableCors({
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      maxAge: 600,
+    });
+  }
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
   // Not SIGHUP, Nest's default too: SIGHUP reloads the key store instead of stopping the server.

@@ -1,17 +1,22 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AccountsModule } from '@nest-sso/accounts';
+import { AuditModule } from '@nest-sso/audit';
 import { SessionsModule } from '@nest-sso/sessions';
+import { ThrottlingModule } from '@nest-sso/throttling';
 import { TokensModule } from '@nest-sso/tokens';
 import { UsersModule } from '@nest-sso/users';
 import { AuthorizeController } from './controllers/authorize.controller';
 import { MeController } from './controllers/me.controller';
 import { SessionController } from './controllers/session.controller';
+import { SessionsController } from './controllers/sessions.controller';
 import { SessionAuthGuard } from './guards/session-auth.guard';
 import { AuthorizationPayloadBuilder } from './payload/authorization-payload.builder';
 import { SessionPayloadBuilder } from './payload/session-payload.builder';
 import { AuthorizeUseCase } from './use-cases/authorize.use-case';
+import { ChangePasswordUseCase } from './use-cases/change-password.use-case';
 import { LoginUseCase } from './use-cases/login.use-case';
+import { ManageSessionsUseCase } from './use-cases/manage-sessions.use-case';
 
 export interface AuthModuleOptions {
   /** Replaces the builder of session-token claims (a subclass of `SessionPayloadBuilder`). */
@@ -20,17 +25,26 @@ export interface AuthModuleOptions {
   authorizationPayloadBuilder?: Type<AuthorizationPayloadBuilder>;
 }
 
-/** Login, authorize and the caller's profile; installs the global session guard. */
+/** Login, authorize, the caller's profile, sessions and password; installs the global session guard. */
 @Module({})
 export class AuthModule {
   static forRoot(options: AuthModuleOptions = {}): DynamicModule {
     return {
       module: AuthModule,
-      imports: [UsersModule, AccountsModule, SessionsModule, TokensModule],
-      controllers: [SessionController, AuthorizeController, MeController],
+      imports: [
+        UsersModule,
+        AccountsModule,
+        SessionsModule,
+        TokensModule,
+        AuditModule,
+        ThrottlingModule,
+      ],
+      controllers: [SessionController, AuthorizeController, MeController, SessionsController],
       providers: [
         LoginUseCase,
         AuthorizeUseCase,
+        ManageSessionsUseCase,
+        ChangePasswordUseCase,
         {
           provide: SessionPayloadBuilder,
           useClass: options.sessionPayloadBuilder ?? SessionPayloadBuilder,

@@ -33,6 +33,9 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
+    if (exception instanceof SsoError && exception.retryAfter !== undefined) {
+      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(exception.retryAfter))));
+    }
     if (body.statusCode === 401) {
       response.setHeader('WWW-Authenticate', `${this.config.authenticateHeader} realm="api"`);
     }

@@ -2,3 +2,4 @@ export * from './http-error.filter';
 export * from './sso-error';
 export * from './validation.pipe';
 export * from './public.decorator';
+export * from './client-error-handler';

@@ -14,8 +14,13 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_a_member: 403,
   not_found: 404,
+  request_timeout: 408,
+  wrong_password: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_attempts: 429,
+  headers_too_large: 431,
+  rate_limited: 429,
   internal_error: 500,
 } as const;
 
@@ -41,6 +46,8 @@ export class SsoError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly fieldErrors?: FieldError[],
+    /** Seconds after which a retry may succeed; sent as `Retry-After`. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'SsoError';

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError } from './config.errors';
 import {
   KEY_ALGORITHMS,
@@ -41,6 +42,15 @@ export function parseConfig(env: Env): SsoConfig {
     ) ?? null;
   const port = integer(read, 'PORT', 3000, 1, 65535);
   const jwksMaxAge = integer(read, 'SSO_JWKS_MAX_AGE', 300, 0, 86400);
+  const sessionTouchInterval = integer(read, 'SSO_SESSION_TOUCH_INTERVAL', 60, 0, 86400);
+  const sessionIdleTimeout = optionalInteger(read, 'SSO_SESSION_IDLE_TIMEOUT', 1);
+  if (sessionIdleTimeout !== null && sessionIdleTimeout <= 2 * sessionTouchInterval) {
+    // last_used_at may lag by up to the touch interval; a shorter timeout would end busy sessions.
+    throw new ConfigError(
+      'SSO_SESSION_IDLE_TIMEOUT',
+      `must be more than twice SSO_SESSION_TOUCH_INTERVAL (${sessionTouchInterval} s), got ${sessionIdleTimeout}`,
+    );
+  }
 
   return {
     nodeEnv,
@@ -71,7 +81,22 @@ export function parseConfig(env: Env): SsoConfig {
     authorizationExpiration: integer(read, 'SSO_AUTHORIZATION_EXPIRATION', 300, 1, 86400),
     verifySessionToken: boolean(read, 'SSO_VERIFY_SESSION_TOKEN', true),
     authenticateHeader: token(read, 'SSO_AUTHENTICATE_HEADER', 'JWT'),
-    sessionTouchInterval: integer(read, 'SSO_SESSION_TOUCH_INTERVAL', 60, 0, 86400),
+    sessionTouchInterval,
+    sessionIdleTimeout,
+    maxSessionsPerUser: optionalInteger(read, 'SSO_MAX_SESSIONS_PER_USER', 1),
+    loginLockout: {
+      freeAttempts: integer(read, 'SSO_LOGIN_FREE_ATTEMPTS', 5, 1, 1000),
+      baseSeconds: integer(read, 'SSO_LOGIN_LOCKOUT_BASE', 1, 1, 3600),
+      maxSeconds: integer(read, 'SSO_LOGIN_LOCKOUT_MAX', 900, 1, 86400),
+      windowSeconds: integer(read, 'SSO_LOGIN_FAILURE_WINDOW', 3600, 60, 30 * 86400),
+    },
+    rateLimit: {
+      login: integer(read, 'SSO_RATE_LIMIT_LOGIN', 30, 0, 1_000_000),
+      authorize: integer(read, 'SSO_RATE_LIMIT_AUTHORIZE', 600, 0, 1_000_000),
+    },
+    redisUrl: redisUrl(read('REDIS_URL')),
+    trustedProxies: trustedProxies(list(read, 'SSO_TRUSTED_PROXIES') ?? []),
+    corsOrigins: list(read, 'SSO_CORS_ORIGINS'),
     argon2: {
       // OWASP password storage cheat sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
       memoryCost: integer(read, 'SSO_ARGON2_MEMORY_COST', 19456, 8192, 1048576),
@@ -238,4 +263,39 @@ function databaseUrl(raw: string | undefined): string | null {
     );
   }
   return raw;
+}
+
+function redisUrl(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'is not a valid URL (expected redis://host:6379)');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(
+      'REDIS_URL',
+      `must use the redis:// or rediss:// scheme (got "${url.protocol}")`,
+    );
+  }
+  return raw;
+}
+
+/** Addresses, CIDR ranges, or the names Express knows (loopback, linklocal, uniquelocal). */
+function trustedProxies(entries: string[]): string[] {
+  for (const entry of entries) {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) continue;
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError(
+        'SSO_TRUSTED_PROXIES',
+        `must list IP addresses, CIDR ranges, loopback, linklocal or uniquelocal (got "${entry}")`,
+      );
+    }
+  }
+  return entries;
 }

@@ -54,6 +54,29 @@ export interface SsoConfig {
   readonly authenticateHeader: string;
   /** Minimum seconds between two writes of a session's `last_used_at`. */
   readonly sessionTouchInterval: number;
+  /** Seconds of disuse after which a session is refused; `null`: no idle timeout. */
+  readonly sessionIdleTimeout: number | null;
+  /** Most active sessions per user; a login beyond it revokes the oldest. `null`: no cap. */
+  readonly maxSessionsPerUser: number | null;
+  /** Progressive lockout of a login name after failed logins (stored in the database). */
+  readonly loginLockout: {
+    /** Failures allowed before the first lockout. */
+    readonly freeAttempts: number;
+    /** Length of the first lockout in seconds; each further failure doubles it. */
+    readonly baseSeconds: number;
+    /** Longest lockout in seconds. */
+    readonly maxSeconds: number;
+    /** Failures older than this many seconds are forgotten. */
+    readonly windowSeconds: number;
+  };
+  /** Requests per client IP per minute; 0 turns a limit off. */
+  readonly rateLimit: { readonly login: number; readonly authorize: number };
+  /** Redis for the shared rate-limit counters; `null`: counters in memory, per process. */
+  readonly redisUrl: string | null;
+  /** Proxies whose `X-Forwarded-For` is believed (addresses, CIDRs, or loopback/linklocal/uniquelocal). */
+  readonly trustedProxies: string[];
+  /** Origins allowed by CORS; `null`: CORS off; `['*']`: any origin. */
+  readonly corsOrigins: string[] | null;
   readonly argon2: {
     readonly memoryCost: number;
     readonly timeCost: number;

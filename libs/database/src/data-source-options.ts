@@ -3,15 +3,18 @@ import type { DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import type { SsoConfig } from '@nest-sso/config';
 import { Account, Membership } from '@nest-sso/accounts';
+import { AuthEvent } from '@nest-sso/audit';
 import { Session } from '@nest-sso/sessions';
+import { LoginThrottle } from '@nest-sso/throttling';
 import { User } from '@nest-sso/users';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+import { SessionsSecurityAudit1764100000000 } from './migrations/1764100000000-sessions-security-audit';
 
 /** Every entity of the server. */
-export const ENTITIES = [User, Account, Membership, Session];
+export const ENTITIES = [User, Account, Membership, Session, LoginThrottle, AuthEvent];
 
 /** Every migration, in order. Listed explicitly so that the built output needs no file globbing. */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, SessionsSecurityAudit1764100000000];
 
 /**
  * The one data-source definition, used by the server, the CLI and the tests: PostgreSQL when

@@ -49,4 +49,18 @@ export class Session {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  /** Why the session ended (`logout`, `password_changed`, …); `null` while active or for a scheduled expiry. */
+  @Column({ name: 'revoked_reason', type: 'varchar', length: 40, nullable: true })
+  revokedReason: RevocationReason | null;
 }
+
+/** Why a session was revoked; also the `reason` of its `session_revoked` audit event. */
+export type RevocationReason =
+  | 'logout'
+  | 'revoked_by_user'
+  | 'logout_everywhere'
+  | 'password_changed'
+  | 'user_deactivated'
+  | 'session_limit'
+  | 'operator';

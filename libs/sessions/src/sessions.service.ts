@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
-import { Brackets, Repository } from 'typeorm';
-import { Session, USER_AGENT_MAX_LENGTH } from './session.entity';
+import { Brackets, Repository, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
+import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { RevocationReason, Session, USER_AGENT_MAX_LENGTH } from './session.entity';
 
 export interface CreateSessionInput {
   userId: string;
@@ -13,10 +14,17 @@ export interface CreateSessionInput {
   expiresIn: number | null;
 }
 
-/** Sessions: created at login, checked on every authorize, revoked to log out. */
+/**
+ * Sessions: created at login, checked on every request made with a session token, revoked to log
+ * out. A session is active while it is not revoked (a future `revoked_at` is a scheduled expiry)
+ * and, with `SSO_SESSION_IDLE_TIMEOUT`, while it was used recently enough.
+ */
 @Injectable()
 export class SessionsService {
-  constructor(@InjectRepository(Session) private readonly sessions: Repository<Session>) {}
+  constructor(
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+  ) {}
 
   create(input: CreateSessionInput): Promise<Session> {
     const session = this.sessions.create({
@@ -31,27 +39,30 @@ export class SessionsService {
     return this.sessions.save(session, { transaction: false });
   }
 
-  /** The session if it exists and is not revoked (a future `revokedAt` is not yet revoked), with its user. */
+  /** The session if it is active, with its user. */
   findActive(id: string): Promise<Session | null> {
-    return this.sessions
-      .createQueryBuilder('session')
+    return this.active(this.sessions.createQueryBuilder('session'))
       .innerJoinAndSelect('session.user', 'user')
-      .where('session.id = :id', { id })
-      .andWhere(
-        new Brackets((q) =>
-          q.where('session.revoked_at IS NULL').orWhere('session.revoked_at > now()'),
-        ),
-      )
+      .andWhere('session.id = :id', { id })
       .getOne();
   }
 
+  /** A user's active sessions, most recently used first. */
+  listActive(userId: string): Promise<Session[]> {
+    return this.active(this.sessions.createQueryBuilder('session'))
+      .andWhere('session.user_id = :userId', { userId })
+      .orderBy('COALESCE(session.last_used_at, session.created_at)', 'DESC')
+      .addOrderBy('session.id')
+      .getMany();
+  }
+
   /**
-   * Records use of the session, at most once per `intervalSeconds`: the row is written only when
-   * the stored time is older, so a busy client costs no write per request.
+   * Records use of the session, at most once per `SSO_SESSION_TOUCH_INTERVAL`: the row is written
+   * only when the stored time is older, so a busy client costs no write per request.
    */
-  async touch(session: Session, intervalSeconds: number): Promise<void> {
-    const now = Date.now();
-    if (session.lastUsedAt && now - session.lastUsedAt.getTime() < intervalSeconds * 1000) return;
+  async touch(session: Session): Promise<void> {
+    const interval = this.config.sessionTouchInterval;
+    if (session.lastUsedAt && Date.now() - session.lastUsedAt.getTime() < interval * 1000) return;
     await this.sessions
       .createQueryBuilder()
       .update()
@@ -61,27 +72,85 @@ export class SessionsService {
         new Brackets((q) =>
           q
             .where('last_used_at IS NULL')
-            .orWhere('last_used_at < now() - make_interval(secs => :interval)', {
-              interval: intervalSeconds,
-            }),
+            .orWhere('last_used_at < now() - make_interval(secs => :interval)', { interval }),
         ),
       )
       .execute();
   }
 
-  /** Revokes the session now, unless it is already revoked. Returns whether a row changed. */
-  async revoke(id: string): Promise<boolean> {
-    const result = await this.sessions
-      .createQueryBuilder()
-      .update()
-      .set({ revokedAt: () => 'now()' })
-      .where('id = :id', { id })
-      .andWhere(new Brackets((q) => q.where('revoked_at IS NULL').orWhere('revoked_at > now()')))
-      .execute();
-    return (result.affected ?? 0) > 0;
+  /**
+   * Revokes one session of `userId` now. Returns whether it was active: an unknown id, another
+   * user's session and an already revoked one are all `false`.
+   */
+  async revokeOne(userId: string, id: string, reason: RevocationReason): Promise<boolean> {
+    return (
+      (
+        await this.revokeWhere(reason, (q) =>
+          q.where('user_id = :userId AND id = :id', { userId, id }),
+        )
+      ).length > 0
+    );
+  }
+
+  /** Revokes every active session of `userId`, except `exceptId` if given. Returns the revoked ids. */
+  revokeAll(userId: string, reason: RevocationReason, exceptId?: string): Promise<string[]> {
+    return this.revokeWhere(reason, (q) => {
+      q.where('user_id = :userId', { userId });
+      if (exceptId !== undefined) q.andWhere('id <> :exceptId', { exceptId });
+    });
+  }
+
+  /** Revokes a session by id alone (operators). Returns whether it was active. */
+  async revokeById(id: string, reason: RevocationReason): Promise<boolean> {
+    return (await this.revokeWhere(reason, (q) => q.where('id = :id', { id }))).length > 0;
+  }
+
+  /** Revokes the oldest active sessions of `userId` beyond the newest `keep`. Returns their ids. */
+  revokeBeyond(userId: string, keep: number): Promise<string[]> {
+    return this.revokeWhere('session_limit', (q) =>
+      q.where(
+        `id IN (SELECT id FROM sessions WHERE user_id = :userId AND ${ACTIVE_SQL}
+                ORDER BY created_at DESC, id DESC OFFSET :keep)`,
+        { userId, keep },
+      ),
+    );
   }
 
   findById(id: string): Promise<Session | null> {
     return this.sessions.findOneBy({ id });
   }
+
+  private async revokeWhere(
+    reason: RevocationReason,
+    where: (q: WhereExpressionBuilder) => void,
+  ): Promise<string[]> {
+    const query = this.sessions
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: () => 'now()', revokedReason: reason })
+      .where(new Brackets(where))
+      .andWhere(new Brackets((q) => q.where('revoked_at IS NULL').orWhere('revoked_at > now()')))
+      .returning(['id']);
+    const result = await query.execute();
+    return (result.raw as { id: string }[]).map((row) => row.id);
+  }
+
+  private active(query: SelectQueryBuilder<Session>): SelectQueryBuilder<Session> {
+    query.where(
+      new Brackets((q) =>
+        q.where('session.revoked_at IS NULL').orWhere('session.revoked_at > now()'),
+      ),
+    );
+    const idle = this.config.sessionIdleTimeout;
+    if (idle !== null) {
+      query.andWhere(
+        'COALESCE(session.last_used_at, session.created_at) > now() - make_interval(secs => :idle)',
+        { idle },
+      );
+    }
+    return query;
+  }
 }
+
+/** "Not revoked" in plain SQL, for subqueries. */
+const ACTIVE_SQL = '(revoked_at IS NULL OR revoked_at > now())';

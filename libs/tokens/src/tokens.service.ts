@@ -60,7 +60,7 @@ export class TokensService {
     } catch (error) {
       throw toTokenError(error);
     }
-    assertClaims(payload, type);
+    assertClaims(payload, type, this.config.expirationLeeway);
     return payload as T;
   }
 
@@ -96,7 +96,7 @@ function toTokenError(error: unknown): SsoError {
   return new SsoError('invalid_token', 'The token is invalid');
 }
 
-function assertClaims(payload: JWTPayload, type: TokenType): void {
+function assertClaims(payload: JWTPayload, type: TokenType, leeway: number): void {
   if (payload.token !== type) {
     throw new SsoError(
       'wrong_token_type',
@@ -108,7 +108,17 @@ function assertClaims(payload: JWTPayload, type: TokenType): void {
   if (typeof payload.sid !== 'string' || !UUID.test(payload.sid)) {
     throw new SsoError('invalid_token', 'The token\'s "sid" claim is invalid');
   }
-  if (typeof payload.uid !== 'string' || payload.uid === '') {
+  // Session tokens come only from this server, whose user ids are UUIDs.
+  if (
+    typeof payload.uid !== 'string' ||
+    payload.uid === '' ||
+    (type === 'session' && !UUID.test(payload.uid))
+  ) {
     throw new SsoError('invalid_token', 'The token\'s "uid" claim is invalid');
+  }
+  // A token issued in the future was not issued by a server with a sane clock. A minute of slack
+  // keeps replicas whose clocks differ slightly from refusing each other's fresh tokens.
+  if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + leeway + 60) {
+    throw new SsoError('invalid_token', 'The token\'s "iat" claim is in the future');
   }
 }

@@ -30,6 +30,18 @@ export class PasswordHasher implements OnModuleInit {
     }
   }
 
+  /** Whether a stored hash was made with other argon2id settings than the configured ones. */
+  needsRehash(passwordHash: string): boolean {
+    const { memoryCost, timeCost, parallelism } = this.config.argon2;
+    const params = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(passwordHash);
+    return (
+      !params ||
+      Number(params[1]) !== memoryCost ||
+      Number(params[2]) !== timeCost ||
+      Number(params[3]) !== parallelism
+    );
+  }
+
   /** Spends the time of one verification, for logins that name no user. */
   async verifyDummy(password: string): Promise<false> {
     await this.verify(this.dummyHash, password);

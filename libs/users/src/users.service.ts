@@ -54,6 +54,10 @@ export class UsersService {
     return user;
   }
 
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id: userId }, { passwordHash });
+  }
+
   async setActive(login: string, isActive: boolean): Promise<User> {
     const user = await this.getByLogin(login);
     await this.users.update({ id: user.id }, { isActive });

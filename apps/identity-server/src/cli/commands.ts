@@ -5,6 +5,7 @@ import type { SsoConfig } from '@nest-sso/config';
 import { revertLastMigration, runMigrations } from '@nest-sso/database';
 import { UsersService } from '@nest-sso/users';
 import { KEY_COMMANDS } from './key-commands';
+import { SESSION_COMMANDS } from './session-commands';
 
 /** Parsed `--name value` flags of one command. */
 export type Flags = Record<string, string | undefined>;
@@ -35,6 +36,7 @@ const permissionList = (value: string | undefined): string[] =>
 /** Every admin command, by name. */
 export const COMMANDS: Record<string, Command> = {
   ...KEY_COMMANDS,
+  ...SESSION_COMMANDS,
   'users:create': {
     summary: 'Create a user',
     usage:
@@ -49,16 +51,6 @@ export const COMMANDS: Record<string, Command> = {
         permissions: permissionList(flags.permissions),
       });
       return `Created user ${user.id} <${user.email}>`;
-    },
-  },
-  'users:deactivate': {
-    summary: 'Deactivate a user: logins and authorize calls fail from now on',
-    usage: '--email <email or username>',
-    required: ['email'],
-    async run(context, flags) {
-      const app = await context.app();
-      const user = await app.get(UsersService).setActive(flags.email!, false);
-      return `Deactivated user ${user.id} <${user.email}>`;
     },
   },
   'users:activate': {

@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { AuthorizeDto } from '../dto/authorize.dto';
 import { TokenResponseDto } from '../dto/token-response.dto';
 import { CurrentSession } from '../guards/current-auth.decorator';
@@ -15,7 +16,8 @@ export class AuthorizeController {
   async create(
     @CurrentSession() auth: SessionAuth,
     @Body() body: AuthorizeDto,
+    @Req() request: Request,
   ): Promise<TokenResponseDto> {
-    return { token: await this.authorize.execute(auth, body.account) };
+    return { token: await this.authorize.execute(auth, body.account, request.ip) };
   }
 }

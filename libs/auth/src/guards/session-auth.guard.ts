@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { AuditService } from '@nest-sso/audit';
 import { IS_PUBLIC, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { Session, SessionsService } from '@nest-sso/sessions';
@@ -20,8 +21,9 @@ export type AuthenticatedRequest = Request & { auth?: SessionAuth };
 
 /**
  * The global guard: every route needs a valid session token unless marked `@Public()`. The token
- * must be a session token (authorization tokens are refused), its session must be active and its
- * user active.
+ * must be a session token (authorization tokens are refused), its session must be active (not
+ * revoked, not idle too long) and its user active. Each use touches the session's `last_used_at`
+ * (at most once per `SSO_SESSION_TOUCH_INTERVAL`).
  */
 @Injectable()
 export class SessionAuthGuard implements CanActivate {
@@ -31,6 +33,7 @@ export class SessionAuthGuard implements CanActivate {
     private readonly tokens: TokensService,
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
+    private readonly audit: AuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,7 +46,22 @@ export class SessionAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = tokenFromAuthorizationHeader(request.headers.authorization);
     const claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
-    request.auth = await this.authenticate(claims);
+    try {
+      request.auth = await this.authenticate(claims);
+    } catch (error) {
+      if (request.method === 'POST' && request.path.replace(/\/$/, '') === '/authorize') {
+        // Only validly signed tokens get here, so forged-token floods cannot fill the audit trail.
+        await this.audit.record({
+          type: 'authorize_denied',
+          userId: claims.uid,
+          sessionId: claims.sid,
+          ipAddress: request.ip,
+          reason: 'session_revoked',
+        });
+      }
+      throw error;
+    }
+    if (request.auth.session) await this.sessions.touch(request.auth.session);
     return true;
   }
 

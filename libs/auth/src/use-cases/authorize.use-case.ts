@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AccountsService, Membership } from '@nest-sso/accounts';
+import { AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
-import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
-import { SessionsService } from '@nest-sso/sessions';
 import { TokensService } from '@nest-sso/tokens';
 import type { SessionAuth } from '../guards/session-auth.guard';
 import { AuthorizationPayloadBuilder } from '../payload/authorization-payload.builder';
@@ -11,22 +10,32 @@ import { AuthorizationPayloadBuilder } from '../payload/authorization-payload.bu
 @Injectable()
 export class AuthorizeUseCase {
   constructor(
-    @Inject(SSO_CONFIG) private readonly config: SsoConfig,
     private readonly accounts: AccountsService,
-    private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly audit: AuditService,
     private readonly payload: AuthorizationPayloadBuilder,
   ) {}
 
-  async execute(auth: SessionAuth, accountRef: string | undefined): Promise<string> {
+  async execute(
+    auth: SessionAuth,
+    accountRef: string | undefined,
+    ipAddress: string | undefined,
+  ): Promise<string> {
     let membership: Membership | null = null;
     if (accountRef !== undefined) {
       membership = await this.accounts.findMembership(auth.user.id, accountRef);
       // One answer for "no such account" and "not a member", so account names do not leak.
-      if (!membership)
+      if (!membership) {
+        await this.audit.record({
+          type: 'authorize_denied',
+          userId: auth.user.id,
+          sessionId: auth.claims.sid,
+          ipAddress,
+          reason: 'not_a_member',
+        });
         throw new SsoError('not_a_member', `You are not a member of account "${accountRef}"`);
+      }
     }
-    if (auth.session) await this.sessions.touch(auth.session, this.config.sessionTouchInterval);
     const claims = await this.payload.build({
       user: auth.user,
       session: auth.claims,

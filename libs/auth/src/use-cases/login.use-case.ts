@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { SessionsService } from '@nest-sso/sessions';
+import { LoginLockoutService } from '@nest-sso/throttling';
 import { TokensService } from '@nest-sso/tokens';
 import { PasswordHasher, UsersService } from '@nest-sso/users';
 import { SessionPayloadBuilder } from '../payload/session-payload.builder';
@@ -26,26 +28,76 @@ export class LoginUseCase {
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
     private readonly payload: SessionPayloadBuilder,
+    private readonly lockout: LoginLockoutService,
+    private readonly audit: AuditService,
   ) {}
 
   async execute(input: LoginInput): Promise<string> {
+    const ip = input.ipAddress;
     const user = await this.users.findByLogin(input.login);
+    // A locked login name is refused before any hash work, known or not: the lockout says nothing
+    // about whether the account exists.
+    const lockedFor = await this.lockout.lockedFor(input.login);
+    if (lockedFor > 0) {
+      await this.audit.record({
+        type: 'login_failed',
+        userId: user?.id,
+        ipAddress: ip,
+        reason: 'locked',
+      });
+      throw tooManyAttempts(lockedFor);
+    }
+
     // Unknown user, wrong password and inactive user are one error, and each costs one hash
     // verification, so neither the answer nor its timing tells whether the account exists.
     const passwordOk = user
       ? await this.passwords.verify(user.passwordHash, input.password)
       : await this.passwords.verifyDummy(input.password);
     if (!user || !passwordOk || !user.isActive) {
+      const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive_user';
+      const locks = await this.lockout.recordFailure(input.login);
+      await this.audit.record(
+        { type: 'login_failed', userId: user?.id, ipAddress: ip, reason },
+        ...(locks > 0
+          ? [
+              {
+                type: 'login_locked' as const,
+                userId: user?.id,
+                ipAddress: ip,
+                reason: `${locks}s`,
+              },
+            ]
+          : []),
+      );
       throw new SsoError('invalid_credentials', 'Unable to log in with the provided credentials');
     }
 
+    await this.lockout.reset(input.login);
+    if (this.passwords.needsRehash(user.passwordHash)) {
+      // The argon2 settings changed since this hash was made: upgrade it while we have the password.
+      await this.users.setPasswordHash(user.id, await this.passwords.hash(input.password));
+    }
     const session = await this.sessions.create({
       userId: user.id,
       clientId: input.clientId,
-      ipAddress: input.ipAddress,
+      ipAddress: ip,
       userAgent: input.userAgent,
       expiresIn: this.config.sessionExpiration,
     });
+    const capped =
+      this.config.maxSessionsPerUser === null
+        ? []
+        : await this.sessions.revokeBeyond(user.id, this.config.maxSessionsPerUser);
+    await this.audit.record(
+      { type: 'login_succeeded', userId: user.id, sessionId: session.id, ipAddress: ip },
+      ...capped.map((sessionId) => ({
+        type: 'session_revoked' as const,
+        userId: user.id,
+        sessionId,
+        ipAddress: ip,
+        reason: 'session_limit',
+      })),
+    );
     const claims = await this.payload.build({
       user,
       session,
@@ -54,4 +106,13 @@ export class LoginUseCase {
     this.logger.log(`User ${user.id} logged in, session ${session.id}`);
     return this.tokens.sign(claims);
   }
+}
+
+export function tooManyAttempts(retryAfter: number): SsoError {
+  return new SsoError(
+    'too_many_attempts',
+    'Too many failed attempts for this login; try again later',
+    undefined,
+    retryAfter,
+  );
 }

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditService } from './audit.service';
+import { AuthEvent } from './auth-event.entity';
+
+/** The audit trail of authentication events. */
+@Module({
+  imports: [TypeOrmModule.forFeature([AuthEvent])],
+  providers: [AuditService],
+  exports: [AuditService],
+})
+export class AuditModule {}

@@ -1,0 +1,4 @@
+export * from './ip-rate-limiter';
+export * from './login-lockout.service';
+export * from './login-throttle.entity';
+export * from './throttling.module';

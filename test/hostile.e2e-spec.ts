@@ -1,0 +1,697 @@
+import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccountWithMember, createUser } from './support/factories';
+import { forgeToken, rawToken, sessionClaims, signRaw } from './support/forge';
+import { authorize, decodePart, login } from './support/http';
+import { startTestApp, TEST_IDENTITY, TestApp } from './support/test-app';
+
+/** One hostile request and the answer the API documents for it. */
+interface Case {
+  name: string;
+  method?: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  path: string;
+  /** The Authorization header, or a function of the fixtures giving it. */
+  auth?: (f: Fixtures) => string | Promise<string>;
+  /** A JSON-able body (made per request), or a raw body sent with `contentType`. */
+  body?: () => unknown;
+  raw?: Buffer | string;
+  contentType?: string;
+  status: number;
+  code: string;
+}
+
+interface Fixtures {
+  session: string;
+  authToken: string;
+  otherSid: string;
+  uid: string;
+  sid: string;
+  key: TestApp['key'];
+  publicPem: string;
+}
+
+const jwt = (token: string) => `JWT ${token}`;
+const hs256 = (secret: string, claims: object, header: object = {}) => {
+  const unsigned = rawToken({ alg: 'HS256', typ: 'JWT', ...header }, claims).slice(0, -1);
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+};
+const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const now = () => Math.floor(Date.now() / 1000);
+const claims = (f: Fixtures, extra: object = {}) => ({
+  ...sessionClaims(TEST_IDENTITY, f.uid, f.sid),
+  ...extra,
+});
+const signed = (f: Fixtures, extra: object = {}, header: object = {}) =>
+  forgeToken(f.key.privateKey, claims(f, extra), { kid: f.key.kid, ...header });
+const login_ =
+  (extra: object = {}) =>
+  () => ({
+    username: `hostile-${randomUUID()}@example.com`,
+    password: 'x',
+    ...extra,
+  });
+
+/** Routes that need a session token: every token attack is tried on each of them. */
+const SESSION_ROUTES: Pick<Case, 'method' | 'path'>[] = [
+  { method: 'POST', path: '/authorize' },
+  { method: 'GET', path: '/me' },
+  { method: 'GET', path: '/sessions' },
+  { method: 'DELETE', path: `/sessions/${randomUUID()}` },
+];
+
+const TOKEN_ATTACKS: Omit<Case, 'method' | 'path'>[] = [
+  {
+    name: 'alg none',
+    auth: (f) => jwt(rawToken({ alg: 'none', typ: 'JWT' }, claims(f))),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'alg None, kid of a real key',
+    auth: (f) => jwt(rawToken({ alg: 'None', kid: f.key.kid }, claims(f))),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'HS256 signed with the RSA public key (algorithm confusion)',
+    auth: (f) => jwt(hs256(f.publicPem, claims(f), { kid: f.key.kid })),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'kid with ../',
+    auth: (f) => signed(f, {}, { kid: '../../../etc/passwd' }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'kid with SQL',
+    auth: (f) => signed(f, {}, { kid: "x' OR '1'='1'; DROP TABLE sessions; --" }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'kid of 10 kB',
+    auth: (f) => signed(f, {}, { kid: 'k'.repeat(10_000) }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'a non-UUID sid',
+    auth: (f) => signed(f, { sid: "1' OR '1'='1" }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'a non-UUID uid',
+    auth: (f) => signed(f, { uid: "1' OR '1'='1" }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: "another user's sid",
+    auth: (f) => signed(f, { sid: f.otherSid }).then(jwt),
+    status: 401,
+    code: 'session_revoked',
+  },
+  {
+    name: 'a future iat',
+    auth: (f) => signed(f, { iat: now() + 3600 }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'a future nbf',
+    auth: (f) => signed(f, { nbf: now() + 3600 }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'an expired session token',
+    auth: (f) => signed(f, { exp: now() - 10 }).then(jwt),
+    status: 401,
+    code: 'token_expired',
+  },
+  {
+    name: 'another issuer, its own key',
+    auth: (f) =>
+      forgeToken(
+        attacker.privateKey,
+        { ...claims(f), iss: 'https://evil.test' },
+        { kid: f.key.kid },
+      ).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'another issuer, signed with our key',
+    auth: (f) => signed(f, { iss: 'https://evil.test' }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'another audience',
+    auth: (f) => signed(f, { aud: ['someone-else'] }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: "an attacker's key with our kid",
+    auth: (f) => forgeToken(attacker.privateKey, claims(f), { kid: f.key.kid }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'an embedded jwk header with the attacker key',
+    auth: (f) =>
+      forgeToken(attacker.privateKey, claims(f), {
+        kid: 'x',
+        jwk: attacker.publicKey.export({ format: 'jwk' }),
+      }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'a jku header pointing elsewhere',
+    auth: (f) =>
+      forgeToken(attacker.privateKey, claims(f), {
+        kid: 'x',
+        jku: 'https://evil.test/jwks.json',
+      }).then(jwt),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'an unknown crit header',
+    auth: (f) =>
+      jwt(
+        signRaw(f.key.privateKey, { kid: f.key.kid, crit: ['exp-ext'], 'exp-ext': 1 }, claims(f)),
+      ),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'an authorization token where a session token is needed',
+    auth: (f) => jwt(f.authToken),
+    status: 401,
+    code: 'wrong_token_type',
+  },
+  {
+    name: 'a tampered payload',
+    auth: (f) => {
+      const [h, , s] = f.session.split('.');
+      return jwt(
+        `${h}.${Buffer.from(JSON.stringify({ ...decodePart(f.session, 1), uid: randomUUID() })).toString('base64url')}.${s}`,
+      );
+    },
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'a token of 100 kB',
+    auth: (f) => signed(f, { pad: 'p'.repeat(100_000) }).then(jwt),
+    status: 431,
+    code: 'headers_too_large',
+  },
+  {
+    name: 'garbage instead of a token',
+    auth: () => 'JWT not.a.token',
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'four segments',
+    auth: (f) => jwt(`${f.session}.extra`),
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'the Basic scheme',
+    auth: () => 'Basic YWRtaW46YWRtaW4=',
+    status: 401,
+    code: 'not_authenticated',
+  },
+];
+
+const CASES: Case[] = [
+  ...SESSION_ROUTES.flatMap((route) =>
+    TOKEN_ATTACKS.map((attack) => ({
+      ...attack,
+      ...route,
+      name: `${route.method} ${route.path.replace(/[0-9a-f-]{36}/, ':id')}: ${attack.name}`,
+    })),
+  ),
+  // POST /session bodies
+  {
+    name: 'login: username is a number',
+    path: '/session',
+    body: login_({ username: 42 }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: username is an array',
+    path: '/session',
+    body: login_({ username: ['a', 'b'] }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: username is an object',
+    path: '/session',
+    body: login_({ username: { $ne: null } }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: password is null',
+    path: '/session',
+    body: login_({ password: null }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: password is true',
+    path: '/session',
+    body: login_({ password: true }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: empty body',
+    path: '/session',
+    body: () => ({}),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: username of 255 characters',
+    path: '/session',
+    body: login_({ username: `${'u'.repeat(243)}@example.com` }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: password of 1025 characters',
+    path: '/session',
+    body: login_({ password: 'p'.repeat(1025) }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: client_id of 101 characters',
+    path: '/session',
+    body: login_({ client_id: 'c'.repeat(101) }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: client_id is a number',
+    path: '/session',
+    body: login_({ client_id: 7 }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: a __proto__ key',
+    path: '/session',
+    raw: `{"username":"h-${randomUUID()}@example.com","password":"x","__proto__":{"isAdmin":true}}`,
+    contentType: 'application/json',
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: constructor.prototype',
+    path: '/session',
+    body: login_({ constructor: { prototype: { isAdmin: true } } }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: SQL injection in username',
+    path: '/session',
+    body: () => ({ username: `' OR '1'='1' -- ${randomUUID()}`, password: "' OR '1'='1" }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'login: NUL byte in username',
+    path: '/session',
+    body: login_({ username: `a\u0000${randomUUID()}@example.com` }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: NUL byte in client_id',
+    path: '/session',
+    body: login_({ client_id: 'app\u0000' }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: NUL byte in password',
+    path: '/session',
+    body: login_({ password: 'pass\u0000word' }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: lone surrogate in username',
+    path: '/session',
+    raw: `{"username":"\\ud800-${randomUUID()}","password":"x"}`,
+    contentType: 'application/json',
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'login: invalid UTF-8 bytes',
+    path: '/session',
+    raw: Buffer.concat([
+      Buffer.from(`{"username":"h-${randomUUID()}`),
+      Buffer.from([0xc3, 0x28, 0xff, 0xfe]),
+      Buffer.from('","password":"x"}'),
+    ]),
+    contentType: 'application/json',
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'login: malformed JSON',
+    path: '/session',
+    raw: '{"username": "a", "password": ',
+    contentType: 'application/json',
+    status: 400,
+    code: 'malformed_request',
+  },
+  {
+    name: 'login: a JSON array',
+    path: '/session',
+    raw: '[1,2,3]',
+    contentType: 'application/json',
+    status: 400,
+    code: 'malformed_request',
+  },
+  {
+    name: 'login: JSON null',
+    path: '/session',
+    raw: 'null',
+    contentType: 'application/json',
+    status: 400,
+    code: 'malformed_request',
+  },
+  {
+    name: 'login: deeply nested JSON',
+    path: '/session',
+    raw: `{"username":${'['.repeat(5000)}${']'.repeat(5000)},"password":"x"}`,
+    contentType: 'application/json',
+    status: 400,
+    code: 'malformed_request',
+  },
+  {
+    name: 'login: a 100 kB body',
+    path: '/session',
+    raw: JSON.stringify({ username: 'a', password: 'p'.repeat(100_000) }),
+    contentType: 'application/json',
+    status: 413,
+    code: 'payload_too_large',
+  },
+  {
+    name: 'login: a 1 MB body',
+    path: '/session',
+    raw: 'x'.repeat(1_000_000),
+    contentType: 'application/json',
+    status: 413,
+    code: 'payload_too_large',
+  },
+  {
+    name: 'login: repeated form fields',
+    path: '/session',
+    raw: 'username=a&username=b&password=x',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: text/plain body',
+    path: '/session',
+    raw: 'username=a&password=b',
+    contentType: 'text/plain',
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: PUT instead of POST',
+    method: 'PUT',
+    path: '/session',
+    body: login_(),
+    status: 404,
+    code: 'not_found',
+  },
+  // POST /authorize bodies
+  {
+    name: 'authorize: account is a number',
+    path: '/authorize',
+    auth: (f) => jwt(f.session),
+    body: () => ({ account: 1 }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'authorize: account is an object',
+    path: '/authorize',
+    auth: (f) => jwt(f.session),
+    body: () => ({ account: { $gt: '' } }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'authorize: account of 10 kB',
+    path: '/authorize',
+    auth: (f) => jwt(f.session),
+    body: () => ({ account: 'a'.repeat(10_000) }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'authorize: SQL injection in account',
+    path: '/authorize',
+    auth: (f) => jwt(f.session),
+    body: () => ({ account: "x' OR '1'='1" }),
+    status: 403,
+    code: 'not_a_member',
+  },
+  {
+    name: 'authorize: NUL byte in account',
+    path: '/authorize',
+    auth: (f) => jwt(f.session),
+    body: () => ({ account: 'acme\u0000' }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'authorize: an unknown field',
+    path: '/authorize',
+    auth: (f) => jwt(f.session),
+    body: () => ({ scopes: ['admin'] }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'authorize: a __proto__ key',
+    path: '/authorize',
+    auth: (f) => jwt(f.session),
+    raw: '{"__proto__":{"account":"x"}}',
+    contentType: 'application/json',
+    status: 400,
+    code: 'validation_failed',
+  },
+  // /sessions, /password, /logout
+  {
+    name: 'sessions: SQL injection as the id',
+    method: 'DELETE',
+    path: `/sessions/${encodeURIComponent("' OR '1'='1")}`,
+    auth: (f) => jwt(f.session),
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'sessions: an id of 10 kB',
+    method: 'DELETE',
+    path: `/sessions/${'a'.repeat(10_000)}`,
+    auth: (f) => jwt(f.session),
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: "sessions: another user's session id",
+    method: 'DELETE',
+    path: '/sessions/OTHER',
+    auth: (f) => jwt(f.session),
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'sessions: keep_current as an array',
+    method: 'DELETE',
+    path: '/sessions?keep_current[]=true',
+    auth: (f) => jwt(f.authToken),
+    status: 401,
+    code: 'wrong_token_type',
+  },
+  {
+    name: 'sessions: keep_current is not a boolean',
+    method: 'DELETE',
+    path: '/sessions?keep_current=1%27',
+    auth: (f) => jwt(f.session),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'password: new_password of 1025 characters',
+    path: '/password',
+    auth: (f) => jwt(f.session),
+    body: () => ({ current_password: 'x', new_password: 'p'.repeat(1025) }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'password: new_password is a number',
+    path: '/password',
+    auth: (f) => jwt(f.session),
+    body: () => ({ current_password: 'x', new_password: 12345678 }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'password: with an authorization token',
+    path: '/password',
+    auth: (f) => jwt(f.authToken),
+    body: () => ({ current_password: 'x', new_password: 'long enough' }),
+    status: 401,
+    code: 'wrong_token_type',
+  },
+  {
+    name: 'logout: with an authorization token',
+    path: '/logout',
+    auth: (f) => jwt(f.authToken),
+    status: 401,
+    code: 'wrong_token_type',
+  },
+  { name: 'logout: without a token', path: '/logout', status: 401, code: 'not_authenticated' },
+  {
+    name: 'a path with ../',
+    method: 'GET',
+    path: '/../../etc/passwd',
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'a URL of 20 kB',
+    method: 'GET',
+    path: `/me?${'q'.repeat(20_000)}`,
+    status: 431,
+    code: 'headers_too_large',
+  },
+];
+
+describe('Hostile requests', () => {
+  let t: TestApp;
+  let f: Fixtures;
+  let snapshot: () => Promise<unknown>;
+  let before: unknown;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const user = await createUser(t.app);
+    await createAccountWithMember(t.app, user, ['orders:read']);
+    const session = await login(t.app, user.email);
+    const other = await login(t.app, (await createUser(t.app)).email);
+    f = {
+      session,
+      authToken: await authorize(t.app, session),
+      otherSid: decodePart(other, 1).sid as string,
+      uid: user.id,
+      sid: decodePart(session, 1).sid as string,
+      key: t.key,
+      publicPem: t.key.publicPem,
+    };
+    const db = t.app.get(DataSource);
+    snapshot = async () =>
+      db.query(
+        `SELECT (SELECT md5(string_agg(u::text, ',' ORDER BY u.id)) FROM users u) AS users,
+                (SELECT md5(string_agg(s::text, ',' ORDER BY s.id)) FROM sessions s) AS sessions,
+                (SELECT count(*) FROM users) AS user_count,
+                (SELECT count(*) FROM sessions) AS session_count`,
+      );
+    before = await snapshot();
+  });
+  afterAll(() => t.close());
+
+  it(`should hold at least 60 cases`, () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(60);
+  });
+
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const path = c.path.replace('OTHER', f.otherSid);
+    const auth = c.auth ? await c.auth(f) : undefined;
+    const response =
+      c.raw !== undefined || c.status === 431
+        ? await rawRequest(t, c.method ?? 'POST', path, auth, c.raw, c.contentType)
+        : await send(t, c, path, auth);
+    expect(response.status, JSON.stringify(response.body)).toBe(c.status);
+    expect(response.body).toEqual({
+      statusCode: c.status,
+      code: c.code,
+      message: expect.any(String),
+      ...(response.body?.errors ? { errors: expect.any(Array) } : {}),
+    });
+    expect(JSON.stringify(response.body)).not.toMatch(/at .+\.(js|ts):\d+|QueryFailedError|stack/);
+  });
+
+  it('should not have created or changed any user or session', async () => {
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+async function send(t: TestApp, c: Case, path: string, auth: string | undefined) {
+  const method = (c.method ?? 'POST').toLowerCase() as 'get' | 'post' | 'delete' | 'put';
+  const req = request(t.app.getHttpServer())[method](path);
+  if (auth !== undefined) req.set('Authorization', auth);
+  return c.body ? req.send(c.body() as object) : req;
+}
+
+/** Bytes exactly as given (or too big for an HTTP client library), written on a socket. */
+async function rawRequest(
+  t: TestApp,
+  method: string,
+  path: string,
+  auth: string | undefined,
+  raw: Buffer | string = '',
+  contentType = 'application/json',
+) {
+  const server = t.app.getHttpServer();
+  if (!server.listening)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const text = await new Promise<string>((resolve, reject) => {
+    const body = Buffer.from(raw);
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(
+        `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n` +
+          (auth ? `Authorization: ${auth}\r\n` : '') +
+          `Content-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
+      socket.write(body);
+    });
+    let data = '';
+    socket.on('data', (chunk) => (data += chunk.toString()));
+    socket.on('close', () => resolve(data));
+    socket.on('error', reject);
+  });
+  const [head, body] = text.split('\r\n\r\n');
+  return { status: Number(head.split(' ')[1]), body: JSON.parse(body) as Record<string, unknown> };
+}
