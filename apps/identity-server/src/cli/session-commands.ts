@@ -127,16 +127,14 @@ async function recordRevoked(
   reason: RevocationReason,
 ): Promise<void> {
   const app = await context.app();
-  await app
-    .get(AuditService)
-    .record(
-      ...sessionIds.map((sessionId) => ({
-        type: 'session_revoked' as const,
-        userId,
-        sessionId,
-        reason,
-      })),
-    );
+  await app.get(AuditService).record(
+    ...sessionIds.map((sessionId) => ({
+      type: 'session_revoked' as const,
+      userId,
+      sessionId,
+      reason,
+    })),
+  );
 }
 
 /** Columns padded to their widest cell. */
