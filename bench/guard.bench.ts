@@ -12,15 +12,12 @@
  *   BENCH_ROUNDS=5 BENCH_DURATION=10 BENCH_CONNECTIONS=64 npm run bench:guard
  *   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" npm run bench:guard   # profile the service
  */
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
+import { machine, startBuilt, waitUntilUp, writeResult } from './support';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -68,20 +65,13 @@ async function main(): Promise<void> {
     .setProtectedHeader({ alg: 'RS256', kid: 'bench', typ: 'JWT' })
     .sign(privateKey);
 
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const startService = (port: number, env: Record<string, string> = {}) =>
-    spawn(process.execPath, [...nodeArgs, 'dist/apps/example-service/src/main.js'], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        SSO_ISSUER: ISSUER,
-        SSO_CLIENT_IDENTITY: 'orders',
-        SSO_JWKS_URL: jwksUrl,
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    startBuilt('dist/apps/example-service/src/main.js', {
+      PORT: String(port),
+      SSO_ISSUER: ISSUER,
+      SSO_CLIENT_IDENTITY: 'orders',
+      SSO_JWKS_URL: jwksUrl,
+      ...env,
     });
   // The same service twice: as configured by default, and with the verified-token cache off so
   // that every request pays for passport-jwt and the RS256 signature check.
@@ -156,9 +146,8 @@ function median(runs: Scenario[]): Scenario {
 function report(results: Scenario[], rounds: Scenario[][]): void {
   const [plain, ...guarded] = results;
   const costs = guarded.map((s) => 1 - s.requestsPerSecond / plain.requestsPerSecond);
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   console.log(
-    `\nGuard benchmark: ${CONNECTIONS} connections, median of ${ROUNDS} interleaved rounds of ${DURATION} s, on ${machine}\n`,
+    `\nGuard benchmark: ${CONNECTIONS} connections, median of ${ROUNDS} interleaved rounds of ${DURATION} s, on ${machine()}\n`,
   );
   console.log('| scenario | req/s | guard cost | p50 ms | p99 ms | non-2xx | errors |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -173,26 +162,16 @@ function report(results: Scenario[], rounds: Scenario[][]): void {
     `\nAs configured by default, the guard costs ${(costs[0] * 100).toFixed(1)}% of the route's throughput ` +
       `(target < 20%: ${verdict} it); verifying every request costs ${(costs[1] * 100).toFixed(1)}%.`,
   );
-  const dir = join('bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `guard-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify({ machine, connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS, scenarios: results, allRounds: rounds, guardCost: costs[0], guardCostUncached: costs[1] }, null, 2)}\n`,
-  );
+  const file = writeResult('guard', {
+    connections: CONNECTIONS,
+    durationSeconds: DURATION,
+    rounds: ROUNDS,
+    scenarios: results,
+    allRounds: rounds,
+    guardCost: costs[0],
+    guardCostUncached: costs[1],
+  });
   console.log(`Results written to ${file}`);
-}
-
-async function waitUntilUp(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 main().catch((error: unknown) => {

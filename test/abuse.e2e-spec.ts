@@ -72,6 +72,36 @@ describe('Login lockout', () => {
   });
 });
 
+describe('Password change guessing', () => {
+  it('should count wrong current passwords toward the lockout of the email', async () => {
+    const t = await startTestApp({ env: { SSO_LOGIN_FREE_ATTEMPTS: '2' } });
+    try {
+      const user = await createUser(t.app);
+      const session = (
+        await request(t.app.getHttpServer())
+          .post('/session')
+          .send({ username: user.email, password: TEST_PASSWORD })
+          .expect(200)
+      ).body.token as string;
+      const change = (current: string) =>
+        request(t.app.getHttpServer())
+          .post('/password')
+          .set('Authorization', `JWT ${session}`)
+          .send({ current_password: current, new_password: 'a new long password' });
+      const seen = [];
+      for (let i = 0; i < 4; i++) seen.push((await change('guess')).status);
+      expect(seen).toEqual([400, 400, 400, 429]);
+      expect((await change(TEST_PASSWORD)).status).toBe(429);
+      const login = await request(t.app.getHttpServer())
+        .post('/session')
+        .send({ username: user.email, password: TEST_PASSWORD });
+      expect(login.status).toBe(429);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('Per-IP rate limits', () => {
   const limited = { SSO_RATE_LIMIT_LOGIN: '3', SSO_RATE_LIMIT_AUTHORIZE: '3' };
   let redis: Redis;

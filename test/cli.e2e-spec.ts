@@ -62,15 +62,71 @@ describe('Admin CLI commands', () => {
     const email = `bob-${randomUUID().slice(0, 8)}@example.com`;
     await run('users:create', { email, password: 'pw-123456' });
     const session = await login(t.app, email, 'pw-123456');
-    await run('users:deactivate', { email });
+    expect(await run('users:deactivate', { email })).toMatch(/; ended 1 session\(s\)$/);
+    const authorizeStatus = async () =>
+      (
+        await request(t.app.getHttpServer())
+          .post('/authorize')
+          .set('Authorization', `JWT ${session}`)
+      ).status;
+    const loginStatus = async () =>
+      (
+        await request(t.app.getHttpServer())
+          .post('/session')
+          .send({ username: email, password: 'pw-123456' })
+      ).status;
+    expect([await authorizeStatus(), await loginStatus()]).toEqual([401, 401]);
+    // Reactivating does not bring the sessions back: they were ended, not just suspended.
+    await run('users:activate', { email });
+    expect([await authorizeStatus(), await loginStatus()]).toEqual([401, 200]);
+  });
+
+  it("should list a user's sessions, end one or all, and show the audit trail", async () => {
+    const email = `dave-${randomUUID().slice(0, 8)}@example.com`;
+    await run('users:create', { email, password: 'pw-123456' });
+    const first = await login(t.app, email, 'pw-123456');
+    const second = await login(t.app, email, 'pw-123456');
+    const [sid1, sid2] = [decodePart(first, 1).sid as string, decodePart(second, 1).sid as string];
+
+    const listed = await run('sessions:list', { email });
+    expect(listed.split('\n')[0]).toMatch(
+      /^session\s+client\s+ip\s+created\s+last used\s+user agent$/,
+    );
+    expect(listed).toContain(sid1);
+    expect(listed).toContain(sid2);
+
+    expect(await run('sessions:revoke', { id: sid1 })).toBe(`Ended session ${sid1}`);
+    await expect(run('sessions:revoke', { id: sid1 })).rejects.toThrow(`No active session ${sid1}`);
+    await expect(run('sessions:revoke', { id: 'nonsense' })).rejects.toThrow('No active session');
+    expect(await run('sessions:list', { email })).not.toContain(sid1);
+    expect(await run('sessions:revoke', { email })).toBe(`Ended 1 session(s) of ${email}`);
+    expect(await run('sessions:list', { email })).toBe(`${email} has no active session`);
+
+    const events = (await run('events:list', { email })).split('\n');
+    expect(events[0]).toMatch(/^time\s+event\s+user\s+session\s+ip\s+reason$/);
+    expect(events.slice(1).map((line) => line.split(/\s+/)[1])).toEqual([
+      'session_revoked',
+      'session_revoked',
+      'login_succeeded',
+      'login_succeeded',
+    ]);
+    expect(events[1]).toContain(sid2);
+    expect(events[1]).toMatch(/operator$/);
+    await expect(run('events:list', { limit: '0' })).rejects.toThrow('--limit');
+  });
+
+  it('should set a password and end the sessions made with the old one', async () => {
+    const email = `erin-${randomUUID().slice(0, 8)}@example.com`;
+    await run('users:create', { email, password: 'pw-123456' });
+    const session = await login(t.app, email, 'pw-123456');
+    expect(await run('users:set-password', { email, password: 'a brand new one' })).toBe(
+      `Set the password of ${email}; ended 1 session(s)`,
+    );
     await request(t.app.getHttpServer())
       .post('/authorize')
       .set('Authorization', `JWT ${session}`)
       .expect(401);
-    await request(t.app.getHttpServer())
-      .post('/session')
-      .send({ username: email, password: 'pw-123456' })
-      .expect(401);
+    await login(t.app, email, 'a brand new one');
   });
 
   it('should refuse a duplicate user and an unknown account with a clear message', async () => {
