@@ -62,13 +62,33 @@ export class AccountsService {
   }
 
   /** The user's membership in the account named by id or name, with the account loaded. */
-  findMembership(userId: string, accountRef: string): Promise<Membership | null> {
-    const account = UUID.test(accountRef)
-      ? [{ id: accountRef }, { name: accountRef }]
-      : [{ name: accountRef }];
-    return this.memberships.findOne({
-      where: account.map((where) => ({ userId, account: where })),
-      relations: { account: true },
+  /**
+   * The user's membership of the account named by id or name, with the account. On the hot path
+   * of `POST /authorize`: one plain SQL round trip (TypeORM's `findOne` with a relation makes two).
+   */
+  async findMembership(userId: string, accountRef: string): Promise<Membership | null> {
+    const byId = UUID.test(accountRef);
+    const rows = await this.memberships.query<MembershipRow[]>(
+      `SELECT m.id, m.user_id, m.account_id, m.permissions, m.created_at,
+              a.name AS account_name, a.created_at AS account_created_at
+         FROM memberships m JOIN accounts a ON a.id = m.account_id
+        WHERE m.user_id = $1 AND ${byId ? '(a.id = $3 OR a.name = $2) ORDER BY (a.id = $3) DESC' : 'a.name = $2'}
+        LIMIT 1`,
+      byId ? [userId, accountRef, accountRef] : [userId, accountRef],
+    );
+    if (rows.length === 0) return null;
+    const row = rows[0];
+    return Object.assign(new Membership(), {
+      id: row.id,
+      userId: row.user_id,
+      accountId: row.account_id,
+      permissions: row.permissions,
+      createdAt: row.created_at,
+      account: Object.assign(new Account(), {
+        id: row.account_id,
+        name: row.account_name,
+        createdAt: row.account_created_at,
+      }),
     });
   }
 
@@ -80,4 +100,14 @@ export class AccountsService {
       order: { account: { name: 'ASC' } },
     });
   }
+}
+
+interface MembershipRow {
+  id: string;
+  user_id: string;
+  account_id: string;
+  permissions: string[];
+  created_at: Date;
+  account_name: string;
+  account_created_at: Date;
 }

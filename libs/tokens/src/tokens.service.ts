@@ -1,15 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeJwt, decodeProtectedHeader, errors, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, errors, JWTPayload, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { KEY_ALGORITHMS, SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { SsoError } from '@nest-sso/common';
 import { KeyStore } from '@nest-sso/keys';
 import { SESSION_TOKEN, TokenClaims, TokenType } from './claims';
+import { signJws } from './sign-jws';
+
+/** A token that passed verification: its claims and the key that verified them. */
+interface Verified {
+  payload: JWTPayload;
+  issuer: string;
+  kid: string | undefined;
+  key: KeyObject;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Signs tokens with the identity's active key and verifies tokens with algorithms, issuer and audience pinned. */
 @Injectable()
 export class TokensService {
+  /**
+   * Tokens verified before, by their exact text: a client presents the same session token on
+   * every request, so its signature is checked once per process, not once per request. A hit
+   * holds only until `exp` and while the same key still verifies for that kid; the session row
+   * is checked on every request regardless, so revocation is unaffected.
+   */
+  private readonly verified = new LRUCache<string, Verified>({ max: 10_000 });
+
   constructor(
     @Inject(SSO_CONFIG) private readonly config: SsoConfig,
     private readonly keyStore: KeyStore,
@@ -19,9 +38,12 @@ export class TokensService {
   async sign(claims: TokenClaims): Promise<string> {
     const key = this.keyStore.current.signingKey(this.config.identity);
     if (!key) throw new Error(`No signing key for "${this.config.identity}"`);
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
-      .sign(key.privateKey);
+    return signJws(
+      { alg: key.algorithm, kid: key.kid, typ: 'JWT' },
+      claims,
+      key.privateKey,
+      key.algorithm,
+    );
   }
 
   /**
@@ -35,9 +57,14 @@ export class TokensService {
       type === SESSION_TOKEN
         ? [this.config.identity]
         : (this.config.acceptedIssuers ?? this.keyStore.current.issuers());
+    const cacheKey = `${type}:${token}`;
+    const hit = this.verified.get(cacheKey);
+    if (hit && this.stillValid(hit)) return hit.payload as T;
+
     const issuer = this.unverifiedIssuer(token, accepted);
     const keySet = this.keyStore.current;
     let payload: JWTPayload;
+    let used: Pick<Verified, 'kid' | 'key'> | undefined;
     try {
       ({ payload } = await jwtVerify(
         token,
@@ -48,6 +75,7 @@ export class TokensService {
           if (header.alg !== key.algorithm) {
             throw new SsoError('invalid_token', 'The token algorithm is not accepted');
           }
+          used = { kid: header.kid, key: key.publicKey };
           return key.publicKey;
         },
         {
@@ -61,7 +89,15 @@ export class TokensService {
       throw toTokenError(error);
     }
     assertClaims(payload, type, this.config.expirationLeeway);
+    if (used) this.verified.set(cacheKey, { payload: Object.freeze(payload), issuer, ...used });
     return payload as T;
+  }
+
+  private stillValid(hit: Verified): boolean {
+    if (typeof hit.payload.exp === 'number') {
+      if (Date.now() / 1000 >= hit.payload.exp + this.config.expirationLeeway) return false;
+    }
+    return this.keyStore.current.verificationKey(hit.issuer, hit.kid)?.publicKey === hit.key;
   }
 
   /** Like DRF-SSO, the issuer picks the key set; it must be accepted before any key is looked up. */

@@ -1,0 +1,59 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { hash, verify } from '@node-rs/argon2';
+
+export interface Ceiling {
+  name: string;
+  perSecond: number;
+}
+
+/** Runs `task` with `concurrency` in flight for `seconds`; returns completions per second. */
+async function rate(task: () => Promise<unknown>, concurrency: number, seconds: number) {
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      await task();
+      done++;
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return done / ((performance.now() - start) / 1000);
+}
+
+/**
+ * The machine's RS256 signing rate with node:crypto: asynchronous `crypto.sign` (the libuv
+ * threadpool), enough requests in flight to keep every core busy. This is the physical limit of
+ * `POST /authorize`, which signs one token per request.
+ */
+export async function rs256Ceiling(seconds: number): Promise<Ceiling> {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const data = Buffer.alloc(600, 'x'); // about the size of a header.payload to sign
+  const signOnce = () =>
+    new Promise<Buffer>((resolve, reject) =>
+      sign('sha256', data, privateKey, (error, signature) =>
+        error ? reject(error) : resolve(signature),
+      ),
+    );
+  return {
+    name: 'RS256 signatures/s (node:crypto, all cores)',
+    perSecond: await rate(signOnce, availableParallelism() * 8, seconds),
+  };
+}
+
+/** The argon2id verification rate with the server's parameters: the limit of `POST /session`. */
+export async function argon2Ceiling(
+  params: { memoryCost: number; timeCost: number; parallelism: number },
+  seconds: number,
+): Promise<Ceiling> {
+  const stored = await hash('the right password', params);
+  return {
+    name: `argon2id verifications/s (m=${params.memoryCost}, t=${params.timeCost}, p=${params.parallelism}, all cores)`,
+    perSecond: await rate(
+      () => verify(stored, 'the right password'),
+      availableParallelism() * 2,
+      seconds,
+    ),
+  };
+}
