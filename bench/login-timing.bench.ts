@@ -8,13 +8,10 @@
  *   npm run bench:login-timing                       # 200 samples of each
  *   BENCH_SAMPLES=500 npm run bench:login-timing
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
-  freshBenchDatabase,
+  benchServerEnv,
   machine,
   median,
   runCli,
@@ -27,16 +24,8 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const PORT = 3902;
 
 async function main(): Promise<void> {
-  const keyDir = mkdtempSync(join(tmpdir(), 'nest-sso-bench-keys-'));
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  writeFileSync(
-    join(keyDir, 'bench-sso-1.pem'),
-    privateKey.export({ type: 'pkcs8', format: 'pem' }),
-  );
   const env = {
-    DATABASE_URL: await freshBenchDatabase(),
-    SSO_IDENTITY: 'bench-sso',
-    SSO_KEY_STORE_ROOT: keyDir,
+    ...(await benchServerEnv()),
     PORT: String(PORT),
     // Failed logins are the point here: neither the lockout nor the rate limit may answer first.
     SSO_LOGIN_FREE_ATTEMPTS: '1000',

@@ -12,20 +12,10 @@
  *   BENCH_DURATION=5 BENCH_SOAK=20 npm run bench    # quicker, less steady
  */
 import type { ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { argon2Ceiling, Ceiling, rs256Ceiling } from './ceilings';
-import {
-  freshBenchDatabase,
-  machine,
-  runCli,
-  startBuilt,
-  waitUntilUp,
-  writeResult,
-} from './support';
+import { benchServerEnv, machine, runCli, startBuilt, waitUntilUp, writeResult } from './support';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);
@@ -51,17 +41,9 @@ interface Scenario {
 }
 
 async function main(): Promise<void> {
-  const keyDir = mkdtempSync(join(tmpdir(), 'nest-sso-bench-keys-'));
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  writeFileSync(
-    join(keyDir, 'bench-sso-1.pem'),
-    privateKey.export({ type: 'pkcs8', format: 'pem' }),
-  );
   const env = {
-    DATABASE_URL: await freshBenchDatabase(),
-    SSO_IDENTITY: 'bench-sso',
+    ...(await benchServerEnv()),
     SSO_AUTHORIZATION_AUDIENCE: 'bench-sso,orders',
-    SSO_KEY_STORE_ROOT: keyDir,
     PORT: String(SSO_PORT),
     // All load comes from one address: the per-IP limits would measure themselves.
     SSO_RATE_LIMIT_LOGIN: '0',

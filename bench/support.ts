@@ -1,6 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
@@ -68,6 +69,24 @@ export async function freshBenchDatabase(): Promise<string> {
     await client.end();
   }
   return url.toString();
+}
+
+/**
+ * Settings for an identity server under benchmark: a fresh database, the identity `bench-sso`,
+ * and a new RSA key in a temporary key store (never a committed key).
+ */
+export async function benchServerEnv(): Promise<Record<string, string>> {
+  const keyDir = mkdtempSync(join(tmpdir(), 'nest-sso-bench-keys-'));
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  writeFileSync(
+    join(keyDir, 'bench-sso-1.pem'),
+    privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  );
+  return {
+    DATABASE_URL: await freshBenchDatabase(),
+    SSO_IDENTITY: 'bench-sso',
+    SSO_KEY_STORE_ROOT: keyDir,
+  };
 }
 
 /** Writes `bench/results/<name>-<time>.json` and returns its path. */
