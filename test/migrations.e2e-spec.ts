@@ -25,7 +25,16 @@ describe('Migrations', () => {
   beforeAll(async () => {
     await recreateDatabase(url);
     dataSource = await new DataSource(
-      dataSourceOptions({ database: { url, dataDir: '', migrateOnStart: false, poolSize: 1 } }),
+      dataSourceOptions({
+        database: {
+          url,
+          dataDir: '',
+          migrateOnStart: false,
+          poolSize: 1,
+          connectTimeout: 5,
+          connectAttempts: 1,
+        },
+      }),
     ).initialize();
   });
   afterAll(() => dataSource.destroy());

@@ -8,7 +8,14 @@ export default async function setup(): Promise<void> {
   await recreateDatabase(TEST_DATABASE_URL);
   const dataSource = await new DataSource(
     dataSourceOptions({
-      database: { url: TEST_DATABASE_URL, dataDir: '', migrateOnStart: false, poolSize: 1 },
+      database: {
+        url: TEST_DATABASE_URL,
+        dataDir: '',
+        migrateOnStart: false,
+        poolSize: 1,
+        connectTimeout: 5,
+        connectAttempts: 1,
+      },
     }),
   ).initialize();
   try {

@@ -2,6 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import helmet from 'helmet';
 import { answerClientErrorsAsJson } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { ShutdownState } from '@nest-sso/health';
+import type { NextFunction, Request, Response } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, AppModuleOptions } from './app.module';
 
@@ -31,7 +33,11 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestExp
   }
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
-  // Not SIGHUP, Nest's default too: SIGHUP reloads the key store instead of stopping the server.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const shutdown = app.get(ShutdownState);
+  app.use((_request: Request, response: Response, next: NextFunction) => {
+    // While draining, ask keep-alive clients to reconnect, so they land on another replica.
+    if (shutdown.draining) response.setHeader('Connection', 'close');
+    next();
+  });
   return app;
 }

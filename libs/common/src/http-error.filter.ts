@@ -8,7 +8,11 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { ERROR_STATUS, ErrorBody, ErrorCode, SsoError } from './sso-error';
+
+/** Seconds a client is asked to wait while the database is unavailable. */
+const DATABASE_RETRY_AFTER = 5;
 
 /** Codes used for framework and body-parser errors, by HTTP status. */
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -32,6 +36,17 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    if (!(exception instanceof SsoError) && isDatabaseUnavailable(exception)) {
+      // The database is away (restarting, failing over, unreachable): a retry will succeed later.
+      this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
+      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER));
+      response.status(503).json({
+        statusCode: 503,
+        code: 'service_unavailable',
+        message: 'The service is temporarily unavailable; retry shortly',
+      } satisfies ErrorBody);
+      return;
+    }
     const body = this.toBody(exception);
     if (exception instanceof SsoError && exception.retryAfter !== undefined) {
       response.setHeader('Retry-After', String(Math.max(1, Math.ceil(exception.retryAfter))));

@@ -3,3 +3,4 @@ export * from './sso-error';
 export * from './validation.pipe';
 export * from './public.decorator';
 export * from './client-error-handler';
+export * from './database-unavailable';

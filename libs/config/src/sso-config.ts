@@ -13,6 +13,8 @@ export interface SsoConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly host: string;
   readonly port: number;
+  /** Seconds a SIGTERM waits for in-flight requests before cutting connections. */
+  readonly shutdownTimeout: number;
   readonly database: {
     /** PostgreSQL connection string; when absent the embedded database (PGlite) is used. */
     readonly url: string | null;
@@ -21,6 +23,10 @@ export interface SsoConfig {
     /** Run pending migrations at start-up. */
     readonly migrateOnStart: boolean;
     readonly poolSize: number;
+    /** Seconds to wait for a new PostgreSQL connection before failing the request. */
+    readonly connectTimeout: number;
+    /** Start-up attempts to reach PostgreSQL (with back-off) before the process exits. */
+    readonly connectAttempts: number;
   };
   readonly identity: string;
   readonly sessionAudience: string[];

@@ -34,6 +34,9 @@ export function dataSourceOptions(config: Pick<SsoConfig, 'database'>): DataSour
       url: config.database.url,
       poolSize: config.database.poolSize,
       applicationName: 'nest-sso',
+      // Without a bound, a request waits forever for a connection while PostgreSQL is away.
+      connectTimeoutMS: config.database.connectTimeout * 1000,
+      extra: { keepAlive: true },
     };
   }
   return {

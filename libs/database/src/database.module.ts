@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { dataSourceOptions, embeddedDataDir } from './data-source-options';
@@ -23,18 +24,56 @@ class MigrateOnStart implements OnModuleInit {
   }
 }
 
+/** Seconds between start-up attempts: 1, 2, 4, 8, then every 15. */
+const backoffSeconds = (attempt: number) => Math.min(15, 2 ** (attempt - 1));
+
+/**
+ * Waits at start-up until PostgreSQL accepts a connection, retrying with back-off (a database
+ * that starts after the server, as in docker compose), and gives up after
+ * `DATABASE_CONNECT_ATTEMPTS` so that an orchestrator sees the failure and restarts the process.
+ */
+async function waitForDatabase(config: SsoConfig): Promise<void> {
+  const { url, connectAttempts, connectTimeout } = config.database;
+  const logger = new Logger('Database');
+  for (let attempt = 1; ; attempt++) {
+    const client = new Client({
+      connectionString: url!,
+      connectionTimeoutMillis: connectTimeout * 1000,
+    });
+    try {
+      await client.connect();
+      await client.end();
+      if (attempt > 1) logger.log(`Reached the database after ${attempt} attempts`);
+      return;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      const reason = (error as Error).message || (error as NodeJS.ErrnoException).code || 'error';
+      if (attempt >= connectAttempts) {
+        throw new Error(`Cannot reach the database after ${attempt} attempt(s): ${reason}`);
+      }
+      const wait = backoffSeconds(attempt);
+      logger.warn(
+        `Cannot reach the database (${reason}); attempt ${attempt} of ${connectAttempts}, retrying in ${wait} s`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
+  }
+}
+
 /** The TypeORM connection: PostgreSQL with `DATABASE_URL`, the embedded database otherwise. */
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [SSO_CONFIG],
-      useFactory: (config: SsoConfig) => {
+      useFactory: async (config: SsoConfig) => {
+        if (config.database.url !== null) await waitForDatabase(config);
         if (config.database.url === null) {
           // Held until the process exits; a second process gets a clear error instead of corrupt files.
           lockEmbeddedDatabase(embeddedDataDir(config));
           new Logger('Database').log(`Using the embedded database in ${embeddedDataDir(config)}`);
         }
-        return { ...dataSourceOptions(config), retryAttempts: 5, retryDelay: 2000 };
+        // waitForDatabase did the retrying, with back-off; Nest's fixed-delay loop is off.
+        return { ...dataSourceOptions(config), retryAttempts: 0 };
       },
     }),
   ],

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Public } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { KeyStore } from '@nest-sso/keys';
+import { ShutdownState } from './shutdown-state';
 
 type Check = { status: 'up' } | { status: 'down'; error: string };
 
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly dataSource: DataSource,
     private readonly keyStore: KeyStore,
     @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   /** The process is up and serving HTTP. */
@@ -30,7 +32,10 @@ export class HealthController {
   @Public()
   @Get('ready')
   async ready(@Res() response: Response): Promise<void> {
-    const checks = { database: await this.database(), keys: this.keys() };
+    const checks: Record<string, Check> = { database: await this.database(), keys: this.keys() };
+    if (this.shutdown.draining) {
+      checks.shutdown = { status: 'down', error: 'the server is shutting down' };
+    }
     const up = Object.values(checks).every((check) => check.status === 'up');
     response
       .status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)

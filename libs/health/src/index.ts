@@ -1,1 +1,3 @@
 export * from './health.module';
+export * from './graceful-shutdown';
+export * from './shutdown-state';

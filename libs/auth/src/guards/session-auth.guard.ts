@@ -49,7 +49,8 @@ export class SessionAuthGuard implements CanActivate {
     try {
       request.auth = await this.authenticate(claims);
     } catch (error) {
-      if (request.method === 'POST' && request.path.replace(/\/$/, '') === '/authorize') {
+      const denied = error instanceof SsoError && error.code === 'session_revoked';
+      if (denied && request.method === 'POST' && request.path.replace(/\/$/, '') === '/authorize') {
         // Only validly signed tokens get here, so forged-token floods cannot fill the audit trail.
         await this.audit.record({
           type: 'authorize_denied',
