@@ -12,6 +12,7 @@ const LIBS = [
   'database',
   'health',
   'keys',
+  'metrics',
   'sessions',
   'sso-client',
   'throttling',

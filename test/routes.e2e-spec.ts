@@ -14,6 +14,7 @@ const ROUTES = [
   'GET /health/live public',
   'GET /health/ready public',
   'GET /me session',
+  'GET /metrics public',
   'GET /sessions session',
   'DELETE /sessions session',
   'DELETE /sessions/:id session',

@@ -6,6 +6,7 @@ import { ConfigModule, ConfigModuleOptions } from '@nest-sso/config';
 import { DatabaseModule } from '@nest-sso/database';
 import { HealthModule } from '@nest-sso/health';
 import { KeysModule } from '@nest-sso/keys';
+import { MetricsModule } from '@nest-sso/metrics';
 
 export interface AppModuleOptions extends ConfigModuleOptions {
   auth?: AuthModuleOptions;
@@ -22,6 +23,7 @@ export class AppModule {
         DatabaseModule,
         KeysModule,
         HealthModule,
+        MetricsModule,
         AuthModule.forRoot(options.auth),
       ],
       providers: [

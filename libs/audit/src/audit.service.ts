@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
 import { Repository } from 'typeorm';
+import { Metrics } from '@nest-sso/metrics';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
 
 export interface AuthEventInput {
@@ -22,7 +23,10 @@ export interface AuthEventQuery {
 export class AuditService {
   private readonly logger = new Logger('Audit');
 
-  constructor(@InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>) {}
+  constructor(
+    @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
+    private readonly metrics: Metrics,
+  ) {}
 
   /**
    * Appends events. A failure to write is logged and swallowed: the audit trail must not turn a
@@ -30,6 +34,9 @@ export class AuditService {
    */
   async record(...inputs: AuthEventInput[]): Promise<void> {
     if (inputs.length === 0) return;
+    for (const input of inputs) {
+      this.metrics.authEvents.inc({ type: input.type, reason: input.reason ?? '' });
+    }
     try {
       await this.events.insert(
         inputs.map((input) => ({

@@ -100,6 +100,7 @@ export function parseConfig(env: Env): SsoConfig {
     redisUrl: redisUrl(read('REDIS_URL')),
     trustedProxies: trustedProxies(list(read, 'SSO_TRUSTED_PROXIES') ?? []),
     corsOrigins: list(read, 'SSO_CORS_ORIGINS'),
+    metricsToken: read('SSO_METRICS_TOKEN') ?? null,
     argon2: {
       // OWASP password storage cheat sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
       memoryCost: integer(read, 'SSO_ARGON2_MEMORY_COST', 19456, 8192, 1048576),

@@ -81,6 +81,8 @@ export interface SsoConfig {
   readonly redisUrl: string | null;
   /** Proxies whose `X-Forwarded-For` is believed (addresses, CIDRs, or loopback/linklocal/uniquelocal). */
   readonly trustedProxies: string[];
+  /** Bearer token required by `GET /metrics`; `null`: the metrics are public. */
+  readonly metricsToken: string | null;
   /** Origins allowed by CORS; `null`: CORS off; `['*']`: any origin. */
   readonly corsOrigins: string[] | null;
   readonly argon2: {

@@ -3,8 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { MetricsModule } from '@nest-sso/metrics';
 import { dataSourceOptions, embeddedDataDir } from './data-source-options';
 import { lockEmbeddedDatabase } from './embedded-lock';
+import { PoolMetrics } from './pool-metrics';
 import { runMigrations } from './run-migrations';
 
 /** Runs pending migrations before the application serves, when `SSO_MIGRATE_ON_START` is on. */
@@ -63,6 +65,7 @@ async function waitForDatabase(config: SsoConfig): Promise<void> {
 /** The TypeORM connection: PostgreSQL with `DATABASE_URL`, the embedded database otherwise. */
 @Module({
   imports: [
+    MetricsModule,
     TypeOrmModule.forRootAsync({
       inject: [SSO_CONFIG],
       useFactory: async (config: SsoConfig) => {
@@ -77,6 +80,6 @@ async function waitForDatabase(config: SsoConfig): Promise<void> {
       },
     }),
   ],
-  providers: [MigrateOnStart],
+  providers: [MigrateOnStart, PoolMetrics],
 })
 export class DatabaseModule {}

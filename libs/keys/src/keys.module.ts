@@ -1,13 +1,17 @@
 import { Logger, Module } from '@nestjs/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { MetricsModule } from '@nest-sso/metrics';
 import { JwksController } from './jwks.controller';
+import { KeyMetrics } from './key-metrics';
 import { describe, KeyStore } from './key-store';
 import { loadKeySet } from './load-key-set';
 
 /** Loads the key store at start-up (failing fast on a bad key), keeps it current, serves the JWKS. */
 @Module({
+  imports: [MetricsModule],
   controllers: [JwksController],
   providers: [
+    KeyMetrics,
     {
       provide: KeyStore,
       inject: [SSO_CONFIG],

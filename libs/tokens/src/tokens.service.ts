@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { KEY_ALGORITHMS, SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { SsoError } from '@nest-sso/common';
 import { KeyStore } from '@nest-sso/keys';
+import { Metrics } from '@nest-sso/metrics';
 import { SESSION_TOKEN, TokenClaims, TokenType } from './claims';
 import { signJws } from './sign-jws';
 
@@ -32,18 +33,21 @@ export class TokensService {
   constructor(
     @Inject(SSO_CONFIG) private readonly config: SsoConfig,
     private readonly keyStore: KeyStore,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Signs `claims` as this server's identity; the header carries alg, kid and typ. */
   async sign(claims: TokenClaims): Promise<string> {
     const key = this.keyStore.current.signingKey(this.config.identity);
     if (!key) throw new Error(`No signing key for "${this.config.identity}"`);
-    return signJws(
+    const token = await signJws(
       { alg: key.algorithm, kid: key.kid, typ: 'JWT' },
       claims,
       key.privateKey,
       key.algorithm,
     );
+    this.metrics.tokensIssued.inc({ type: claims.token });
+    return token;
   }
 
   /**

@@ -1,0 +1,34 @@
+import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { Public, SsoError } from '@nest-sso/common';
+import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { Metrics } from './metrics.service';
+
+/** Prometheus metrics; behind `Authorization: Bearer <SSO_METRICS_TOKEN>` when that is set. */
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    private readonly metrics: Metrics,
+    @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+  ) {}
+
+  @Public()
+  @Get()
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
+    const expected = this.config.metricsToken;
+    if (expected !== null && !matches(authorization, `Bearer ${expected}`)) {
+      throw new SsoError('not_authenticated', 'Send "Authorization: Bearer <SSO_METRICS_TOKEN>"');
+    }
+    response.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+  }
+}
+
+function matches(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
