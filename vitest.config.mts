@@ -12,6 +12,7 @@ const LIBS = [
   'database',
   'health',
   'keys',
+  'logging',
   'metrics',
   'sessions',
   'sso-client',

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DestinationStream } from 'pino';
 import type { AuthModuleOptions } from '@nest-sso/auth';
 import { createApp } from '../../apps/identity-server/src/create-app';
 import { makeKeyStoreDir, TestKey, writeTestKey } from './key-store';
@@ -21,6 +22,8 @@ export interface TestAppOptions {
   /** Writes more keys into the key store and returns the settings that name them. */
   keys?: (keyDir: string) => Record<string, string>;
   auth?: AuthModuleOptions;
+  /** Where the server's log lines go (default: standard output, at level warn). */
+  logDestination?: DestinationStream;
   /** Shares the key store of another test app instead of making a new one. */
   share?: Pick<TestApp, 'key' | 'keyDir'>;
 }
@@ -57,6 +60,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ...options.keys?.(keyDir),
     },
     auth: options.auth,
+    logDestination: options.logDestination,
   });
   await app.init();
   return { app, key, keyDir, close: () => app.close() };

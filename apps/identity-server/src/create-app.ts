@@ -1,7 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import helmet from 'helmet';
 import { answerClientErrorsAsJson } from '@nest-sso/common';
-import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { parseConfig, readEnvironment, SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { createRootLogger, PinoLoggerService, requestLogging } from '@nest-sso/logging';
+import type { DestinationStream } from 'pino';
 import { ShutdownState } from '@nest-sso/health';
 import type { NextFunction, Request, Response } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -11,13 +13,21 @@ import { AppModule, AppModuleOptions } from './app.module';
 const BODY_LIMIT = '16kb';
 
 /** Creates the HTTP application with its transport settings; shared by `main.ts` and the e2e tests. */
-export async function createApp(options: AppModuleOptions = {}): Promise<NestExpressApplication> {
+export async function createApp(
+  options: AppModuleOptions & { logDestination?: DestinationStream } = {},
+): Promise<NestExpressApplication> {
+  // Read once here too, so that the logger exists before Nest logs its first line.
+  const logger = createRootLogger(
+    parseConfig(options.env ?? readEnvironment()),
+    options.logDestination,
+  );
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     abortOnError: false,
     bodyParser: false,
-    logger: options.env?.NODE_ENV === 'test' ? ['error', 'warn'] : undefined,
+    logger: new PinoLoggerService(logger),
   });
   const config = app.get<SsoConfig>(SSO_CONFIG);
+  app.use(requestLogging(logger));
   app.disable('x-powered-by');
   // request.ip is the peer address, or taken from X-Forwarded-For only when the peer is one of these.
   app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false);

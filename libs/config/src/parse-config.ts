@@ -57,6 +57,20 @@ export function parseConfig(env: Env): SsoConfig {
     host: read('HOST') ?? '0.0.0.0',
     port,
     shutdownTimeout: integer(read, 'SSO_SHUTDOWN_TIMEOUT', 10, 1, 3600),
+    log: {
+      level: oneOf(
+        read,
+        'SSO_LOG_LEVEL',
+        ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+        nodeEnv === 'test' ? 'warn' : 'info',
+      ),
+      format: oneOf(
+        read,
+        'SSO_LOG_FORMAT',
+        ['json', 'pretty'],
+        nodeEnv === 'development' ? 'pretty' : 'json',
+      ),
+    },
     database: {
       url: databaseUrl(read('DATABASE_URL')),
       dataDir: read('SSO_DATA_DIR') ?? './data',

@@ -13,6 +13,11 @@ export interface SsoConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly host: string;
   readonly port: number;
+  readonly log: {
+    readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+    /** `json` lines, or `pretty` for people (development). */
+    readonly format: 'json' | 'pretty';
+  };
   /** Seconds a SIGTERM waits for in-flight requests before cutting connections. */
   readonly shutdownTimeout: number;
   readonly database: {

@@ -56,6 +56,7 @@ export class LoginUseCase {
     if (!user || !passwordOk || !user.isActive) {
       const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive_user';
       const locks = await this.lockout.recordFailure(input.login);
+      this.logger.log({ msg: 'Login failed', reason, userId: user?.id ?? null });
       await this.audit.record(
         { type: 'login_failed', userId: user?.id, ipAddress: ip, reason },
         ...(locks > 0
@@ -103,7 +104,7 @@ export class LoginUseCase {
       session,
       issuedAt: Math.floor(Date.now() / 1000),
     });
-    this.logger.log(`User ${user.id} logged in, session ${session.id}`);
+    this.logger.log({ msg: 'Login succeeded', userId: user.id, sessionId: session.id });
     return this.tokens.sign(claims);
   }
 }
