@@ -39,11 +39,12 @@ describe('Database faults', () => {
 
     const ready = await http().get('/health/ready');
     expect(ready.status).toBe(503);
-    expect(ready.body.checks.database).toEqual({
+    expect(ready.body.status).toBe('error');
+    expect(ready.body.details.database).toMatchObject({
       status: 'down',
-      error: 'the database does not answer',
+      message: 'the database does not answer',
     });
-    expect(ready.body.checks.keys.status).toBe('up');
+    expect(ready.body.details.keys.status).toBe('up');
 
     for (const response of [
       await http().post('/authorize').set('Authorization', `JWT ${session}`),

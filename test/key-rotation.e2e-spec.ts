@@ -123,8 +123,10 @@ describe('Key rotation on a running server', () => {
       await waitFor(() => keyStore.status.lastError, 'the failed reload');
       expect(keyStore.status.lastError).toContain(file);
       const ready = await request(t.app.getHttpServer()).get('/health/ready').expect(503);
-      expect(ready.body.checks.keys).toMatchObject({ status: 'down', active_kid: newKid });
-      expect(ready.body.checks.keys.error).toContain(`Key file ${file}: holds no PEM block`);
+      expect(ready.body.status).toBe('error');
+      expect(ready.body.details.keys).toMatchObject({ status: 'down', active_kid: newKid });
+      expect(ready.body.details.keys.message).toContain(`Key file ${file}: holds no PEM block`);
+      expect(ready.body.details.database).toMatchObject({ status: 'up' });
       expect(kidOf(await login(t.app, email))).toBe(newKid);
     } finally {
       writeFileSync(file, good);

@@ -1,18 +1,26 @@
-import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import {
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Public } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { KeyStore } from '@nest-sso/keys';
 import { ShutdownState } from './shutdown-state';
 
-type Check = { status: 'up' } | { status: 'down'; error: string };
-
-/** Liveness and readiness for orchestrators. Public, cheap, and free of secrets. */
+/**
+ * Liveness and readiness for orchestrators (`@nestjs/terminus`). Public, cheap, and free of
+ * secrets: 200 `{"status": "ok", …}` or 503 `{"status": "error", …}`, with each check in `details`.
+ */
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly database: TypeOrmHealthIndicator,
     private readonly keyStore: KeyStore,
     @Inject(SSO_CONFIG) private readonly config: SsoConfig,
     private readonly shutdown: ShutdownState,
@@ -21,47 +29,67 @@ export class HealthController {
   /** The process is up and serving HTTP. */
   @Public()
   @Get('live')
-  live() {
-    return { status: 'up' };
+  live(@Res() response: Response): Promise<void> {
+    return this.answer(response, []);
   }
 
   /**
-   * Ready to serve logins: the database answers, a key can sign, and the last key reload
-   * succeeded. 503 otherwise, with the failing check named.
+   * Ready to serve logins: the database answers, a key can sign, the last key reload succeeded,
+   * and the server is not draining for shutdown.
    */
   @Public()
   @Get('ready')
-  async ready(@Res() response: Response): Promise<void> {
-    const checks: Record<string, Check> = { database: await this.database(), keys: this.keys() };
-    if (this.shutdown.draining) {
-      checks.shutdown = { status: 'down', error: 'the server is shutting down' };
-    }
-    const up = Object.values(checks).every((check) => check.status === 'up');
-    response
-      .status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-      .json({ status: up ? 'up' : 'down', checks });
+  ready(@Res() response: Response): Promise<void> {
+    return this.answer(response, [
+      () => this.databaseCheck(),
+      () => this.keysCheck(),
+      () => this.shutdownCheck(),
+    ]);
   }
 
-  private async database(): Promise<Check> {
+  private async answer(
+    response: Response,
+    checks: (() => Promise<HealthIndicatorResult> | HealthIndicatorResult)[],
+  ): Promise<void> {
     try {
-      await this.dataSource.query('SELECT 1');
-      return { status: 'up' };
-    } catch {
-      return { status: 'down', error: 'the database does not answer' };
+      response.status(200).json(await this.health.check(checks));
+    } catch (error) {
+      // Terminus reports failure as a 503 exception carrying the result; answer it as is.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      response.status(503).json(error.getResponse());
     }
   }
 
-  private keys(): Check & { active_kid?: string } {
+  private async databaseCheck(): Promise<HealthIndicatorResult> {
+    try {
+      const result = await this.database.pingCheck('database', { timeout: 2000 });
+      if (result.database.status === 'up') return result;
+    } catch {
+      // reported below
+    }
+    // Terminus' own message may carry driver details; ours does not.
+    return this.indicators.check('database').down({ message: 'the database does not answer' });
+  }
+
+  private keysCheck(): HealthIndicatorResult {
+    const keys = this.indicators.check('keys');
     const signing = this.keyStore.current.signingKey(this.config.identity);
-    if (!signing) return { status: 'down', error: 'no key can sign' };
+    if (!signing) return keys.down({ message: 'no key can sign' });
     const { lastError } = this.keyStore.status;
     // Key file errors name a file and a parse problem, never key material.
-    if (lastError !== null)
-      return {
-        status: 'down',
-        error: `last key reload failed: ${lastError}`,
+    if (lastError !== null) {
+      return keys.down({
+        message: `last key reload failed: ${lastError}`,
         active_kid: signing.kid,
-      };
-    return { status: 'up', active_kid: signing.kid };
+      });
+    }
+    return keys.up({ active_kid: signing.kid });
+  }
+
+  private shutdownCheck(): HealthIndicatorResult {
+    const shutdown = this.indicators.check('shutdown');
+    return this.shutdown.draining
+      ? shutdown.down({ message: 'the server is shutting down' })
+      : shutdown.up();
   }
 }

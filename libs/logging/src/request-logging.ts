@@ -23,8 +23,9 @@ export function requestLogging(logger: Logger) {
       response.setHeader('X-Request-Id', id);
       return id;
     },
-    customLogLevel: (_request, response, error) =>
-      error || response.statusCode >= 500 ? 'error' : 'info',
+    // 503 is the database or a drain being away, which readiness reports already: a warning.
+    customLogLevel: (_request, response) =>
+      response.statusCode === 503 ? 'warn' : response.statusCode >= 500 ? 'error' : 'info',
     customSuccessMessage: (request, response) =>
       `${request.method} ${(request as Request).originalUrl ?? request.url} ${response.statusCode}`,
     customErrorMessage: (request, response) =>
@@ -36,6 +37,8 @@ export function requestLogging(logger: Logger) {
         ip: request.raw.ip,
       }),
       res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      // pino-http makes up an Error (with its own stack) for every 5xx; the filter logs real ones.
+      err: () => undefined,
     },
     quietReqLogger: true,
   });
