@@ -3,26 +3,8 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_PUBLIC } from '@nest-sso/common';
+import { ROUTES } from './support/routes';
 import { startTestApp, TestApp } from './support/test-app';
-
-/**
- * Every route and who may call it. A change to this list is a permission change: review it as one.
- */
-const ROUTES = [
-  'GET /.well-known/jwks.json public',
-  'GET /.well-known/openid-configuration public',
-  'GET /health/live public',
-  'GET /health/ready public',
-  'GET /me session',
-  'GET /metrics public',
-  'GET /sessions session',
-  'DELETE /sessions session',
-  'DELETE /sessions/:id session',
-  'POST /logout session',
-  'POST /password session',
-  'POST /authorize session',
-  'POST /session public',
-];
 
 describe('Route access', () => {
   let t: TestApp;

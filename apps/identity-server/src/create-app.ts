@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { ShutdownState } from '@nest-sso/health';
 import type { NextFunction, Request, Response } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { serveApiDocs } from './api-docs';
 import { AppModule, AppModuleOptions } from './app.module';
 
 /** Largest accepted request body; login and authorize bodies are a few hundred bytes. */
@@ -31,8 +32,11 @@ export async function createApp(
   app.disable('x-powered-by');
   // request.ip is the peer address, or taken from X-Forwarded-For only when the peer is one of these.
   app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false);
-  app.use(helmet());
+  // TLS ends at the load balancer; upgrading the docs page's assets to https would break /docs
+  // on a plain-http development or compose setup.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   answerClientErrorsAsJson(app.getHttpServer());
+  serveApiDocs(app);
   if (config.corsOrigins) {
     app.enableCors({
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,

@@ -4,3 +4,4 @@ export * from './validation.pipe';
 export * from './public.decorator';
 export * from './client-error-handler';
 export * from './database-unavailable';
+export * from './api-docs';

@@ -5,6 +5,7 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
@@ -15,6 +16,7 @@ import { ShutdownState } from './shutdown-state';
  * Liveness and readiness for orchestrators (`@nestjs/terminus`). Public, cheap, and free of
  * secrets: 200 `{"status": "ok", …}` or 503 `{"status": "error", …}`, with each check in `details`.
  */
+@ApiTags('operations')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -27,6 +29,8 @@ export class HealthController {
   ) {}
 
   /** The process is up and serving HTTP. */
+  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiResponse({ status: 200, description: '{"status": "ok", …}' })
   @Public()
   @Get('live')
   live(@Res() response: Response): Promise<void> {
@@ -37,6 +41,9 @@ export class HealthController {
    * Ready to serve logins: the database answers, a key can sign, the last key reload succeeded,
    * and the server is not draining for shutdown.
    */
+  @ApiOperation({ summary: 'Readiness: database, signing key, last key reload, not draining' })
+  @ApiResponse({ status: 200, description: '{"status": "ok", "details": {…}}' })
+  @ApiResponse({ status: 503, description: '{"status": "error", "error": {…}, "details": {…}}' })
   @Public()
   @Get('ready')
   ready(@Res() response: Response): Promise<void> {

@@ -1,10 +1,12 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { KeyStore } from './key-store';
 
 /** Publishes the server's public keys, and where to find them, so that services verify tokens offline. */
+@ApiTags('keys')
 @Controller('.well-known')
 export class JwksController {
   constructor(
@@ -13,6 +15,9 @@ export class JwksController {
   ) {}
 
   /** Every published key (pending, active and retired), served from memory with an ETag. */
+  @ApiOperation({ summary: 'The public signing keys (JWKS), with Cache-Control and ETag' })
+  @ApiResponse({ status: 200, description: '{"keys": [JWK, …]}' })
+  @ApiResponse({ status: 304, description: 'If-None-Match matched the ETag' })
   @Public()
   @Get('jwks.json')
   jwks(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() response: Response): void {
@@ -27,6 +32,11 @@ export class JwksController {
   }
 
   /** The minimal discovery document of a token issuer: who signs, and where its keys are. */
+  @ApiOperation({ summary: 'Discovery: issuer, JWKS URL, signing algorithms' })
+  @ApiResponse({
+    status: 200,
+    description: '{"issuer", "jwks_uri", "token_signing_alg_values_supported"}',
+  })
   @Public()
   @Get('openid-configuration')
   discovery() {

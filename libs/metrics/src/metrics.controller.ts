@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { Public, SsoError } from '@nest-sso/common';
@@ -6,6 +7,7 @@ import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { Metrics } from './metrics.service';
 
 /** Prometheus metrics; behind `Authorization: Bearer <SSO_METRICS_TOKEN>` when that is set. */
+@ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
   constructor(
@@ -13,6 +15,12 @@ export class MetricsController {
     @Inject(SSO_CONFIG) private readonly config: SsoConfig,
   ) {}
 
+  @ApiOperation({
+    summary: 'Prometheus metrics (Authorization: Bearer <SSO_METRICS_TOKEN> when set)',
+  })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 200, description: 'Prometheus text format' })
+  @ApiResponse({ status: 401, description: 'SSO_METRICS_TOKEN is set and was not sent' })
   @Public()
   @Get()
   async scrape(

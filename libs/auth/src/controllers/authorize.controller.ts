@@ -1,16 +1,23 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { ApiErrors, ApiSessionAuth } from '@nest-sso/common';
 import { AuthorizeDto } from '../dto/authorize.dto';
 import { TokenResponseDto } from '../dto/token-response.dto';
 import { CurrentSession } from '../guards/current-auth.decorator';
 import type { SessionAuth } from '../guards/session-auth.guard';
 import { AuthorizeUseCase } from '../use-cases/authorize.use-case';
 
+@ApiTags('auth')
+@ApiSessionAuth()
 @Controller('authorize')
 export class AuthorizeController {
   constructor(private readonly authorize: AuthorizeUseCase) {}
 
   /** Exchanges the session token in `Authorization` for a short-lived authorization token. */
+  @ApiOperation({ summary: 'Exchange the session token for a short-lived authorization token' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiErrors(400, 403, 429)
   @Post()
   @HttpCode(200)
   async create(

@@ -1,15 +1,20 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { Public } from '@nest-sso/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, Public } from '@nest-sso/common';
 import { LoginDto } from '../dto/login.dto';
 import { TokenResponseDto } from '../dto/token-response.dto';
 import { LoginUseCase } from '../use-cases/login.use-case';
 
+@ApiTags('auth')
 @Controller('session')
 export class SessionController {
   constructor(private readonly login: LoginUseCase) {}
 
   /** Logs in with username or email and password; returns a session token. */
+  @ApiOperation({ summary: 'Log in: username or email and password give a session token' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiErrors(400, 401, 413, 429, 503)
   @Public()
   @Post()
   @HttpCode(200)

@@ -1,15 +1,24 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
 import type { Request } from 'express';
-import { SsoError } from '@nest-sso/common';
+import { ApiErrors, ApiSessionAuth, SsoError } from '@nest-sso/common';
 import { ChangePasswordDto } from '../dto/change-password.dto';
-import { RevokeAllQueryDto, SessionDto, toSessionDto } from '../dto/sessions.dto';
+import {
+  PasswordChangedDto,
+  RevokeAllQueryDto,
+  RevokedCountDto,
+  SessionListDto,
+  toSessionDto,
+} from '../dto/sessions.dto';
 import { CurrentSession } from '../guards/current-auth.decorator';
 import type { SessionAuth } from '../guards/session-auth.guard';
 import { ChangePasswordUseCase } from '../use-cases/change-password.use-case';
 import { ManageSessionsUseCase } from '../use-cases/manage-sessions.use-case';
 
 /** The caller's own sessions and password, authenticated with a session token. */
+@ApiTags('sessions')
+@ApiSessionAuth()
 @Controller()
 export class SessionsController {
   constructor(
@@ -18,25 +27,33 @@ export class SessionsController {
   ) {}
 
   /** The caller's active sessions, most recently used first. */
+  @ApiOperation({ summary: "The caller's active sessions, most recently used first" })
+  @ApiOkResponse({ type: SessionListDto })
   @Get('sessions')
-  async list(@CurrentSession() auth: SessionAuth): Promise<{ sessions: SessionDto[] }> {
+  async list(@CurrentSession() auth: SessionAuth): Promise<SessionListDto> {
     const sessions = await this.manage.list(auth);
     return { sessions: sessions.map((s) => toSessionDto(s, auth.claims.sid)) };
   }
 
   /** Ends every session of the caller ("log out everywhere"), or every other one with `?keep_current=true`. */
+  @ApiOperation({ summary: 'Log out everywhere (optionally keeping the calling session)' })
+  @ApiOkResponse({ type: RevokedCountDto })
+  @ApiErrors(400)
   @Delete('sessions')
   async revokeAll(
     @CurrentSession() auth: SessionAuth,
     @Query() query: RevokeAllQueryDto,
     @Req() request: Request,
-  ): Promise<{ revoked: number }> {
+  ): Promise<RevokedCountDto> {
     return {
       revoked: await this.manage.revokeAll(auth, query.keep_current === 'true', request.ip),
     };
   }
 
   /** Ends one of the caller's sessions. Any other id, including another user's session, is 404. */
+  @ApiOperation({ summary: "End one of the caller's sessions" })
+  @ApiNoContentResponse({ description: 'Ended' })
+  @ApiErrors(404)
   @Delete('sessions/:id')
   @HttpCode(204)
   async revoke(
@@ -49,6 +66,8 @@ export class SessionsController {
   }
 
   /** Ends the session making the request. */
+  @ApiOperation({ summary: 'End the calling session' })
+  @ApiNoContentResponse({ description: 'Ended' })
   @Post('logout')
   @HttpCode(204)
   async logout(@CurrentSession() auth: SessionAuth, @Req() request: Request): Promise<void> {
@@ -56,13 +75,16 @@ export class SessionsController {
   }
 
   /** Changes the caller's password and ends their other sessions. */
+  @ApiOperation({ summary: "Change the caller's password; ends their other sessions" })
+  @ApiOkResponse({ type: PasswordChangedDto })
+  @ApiErrors(400, 429)
   @Post('password')
   @HttpCode(200)
   async password(
     @CurrentSession() auth: SessionAuth,
     @Body() body: ChangePasswordDto,
     @Req() request: Request,
-  ): Promise<{ revoked_sessions: number }> {
+  ): Promise<PasswordChangedDto> {
     return {
       revoked_sessions: await this.changePassword.execute(
         auth,

@@ -1,13 +1,36 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { Membership } from '@nest-sso/accounts';
 import type { User } from '@nest-sso/users';
 
-/** Body of `GET /me`: the caller's profile and memberships, never the password hash. */
-export interface MeResponseDto {
-  id: string;
-  email: string;
-  username: string | null;
+export class MembershipDto {
+  @ApiProperty({ format: 'uuid' })
+  account_id: string;
+
+  @ApiProperty()
+  account_name: string;
+
+  @ApiProperty({ type: [String] })
   permissions: string[];
-  memberships: { account_id: string; account_name: string; permissions: string[] }[];
+}
+
+/** Body of `GET /me`: the caller's profile and memberships, never the password hash. */
+export class MeResponseDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  email: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  username: string | null;
+
+  @ApiProperty({ type: [String] })
+  permissions: string[];
+
+  @ApiProperty({ type: [MembershipDto] })
+  memberships: MembershipDto[];
+
+  @ApiProperty({ format: 'uuid' })
   session_id: string;
 }
 

@@ -1,0 +1,71 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from './support/routes';
+import { startTestApp, TestApp } from './support/test-app';
+
+interface Operation {
+  security?: Record<string, string[]>[];
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+type Document = {
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+};
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  let doc: Document;
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = (await request(t.app.getHttpServer()).get('/docs-json').expect(200)).body as Document;
+  });
+  afterAll(() => t.close());
+
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        route: `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+        operation,
+      })),
+    );
+
+  it('should list every route, with the auth scheme each needs', () => {
+    const listed = operations().map(({ route, operation }) => {
+      const schemes = (operation.security ?? []).flatMap((s) => Object.keys(s)).sort();
+      return `${route} ${schemes.length === 0 ? 'public' : 'session'}`;
+    });
+    expect(listed.sort()).toEqual([...ROUTES].sort());
+    for (const { route, operation } of operations()) {
+      if (operation.security) {
+        expect(operation.security.flatMap((s) => Object.keys(s)).sort(), route).toEqual([
+          'bearer',
+          'jwt',
+        ]);
+      }
+    }
+  });
+
+  it('should declare both ways to send the session token, and the one error shape', () => {
+    expect(doc.components.securitySchemes).toEqual({
+      jwt: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'Authorization' }),
+      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    });
+    expect(doc.components.schemas.ErrorResponseDto).toMatchObject({
+      required: expect.arrayContaining(['statusCode', 'code', 'message']),
+    });
+    const authorize = doc.paths['/authorize'].post;
+    for (const status of ['400', '401', '403', '429', '503']) {
+      expect(authorize.responses[status].content?.['application/json'].schema?.$ref).toBe(
+        '#/components/schemas/ErrorResponseDto',
+      );
+    }
+    expect(Object.keys(doc.paths['/session'].post.responses).sort()).toEqual(
+      ['200', '400', '401', '413', '429', '503'].sort(),
+    );
+  });
+
+  it('should serve the documentation page', async () => {
+    const page = await request(t.app.getHttpServer()).get('/docs').expect(200);
+    expect(page.text).toContain('<title>');
+  });
+});
