@@ -5,6 +5,7 @@ const lib = (name: string) =>
   fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url));
 const LIBS = [
   'accounts',
+  'admin',
   'audit',
   'auth',
   'common',

@@ -2,7 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IS_PUBLIC } from '@nest-sso/common';
+import { IS_ADMIN_API, IS_PUBLIC } from '@nest-sso/common';
 import { ROUTES } from './support/routes';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -30,8 +30,10 @@ describe('Route access', () => {
         const method = RequestMethod[reflector.get<RequestMethod>(METHOD_METADATA, handler)];
         const isPublic =
           reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, controller]) ?? false;
+        const isAdmin =
+          reflector.getAllAndOverride<boolean>(IS_ADMIN_API, [handler, controller]) ?? false;
         const full = `/${[base, path].filter((p) => p && p !== '/').join('/')}`;
-        routes.push(`${method} ${full} ${isPublic ? 'public' : 'session'}`);
+        routes.push(`${method} ${full} ${isPublic ? 'public' : isAdmin ? 'admin' : 'session'}`);
       }
     }
     expect(routes.sort()).toEqual([...ROUTES].sort());

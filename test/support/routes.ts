@@ -1,5 +1,6 @@
 /**
- * Every route and who may call it. A change to this list is a permission change: review it as one.
+ * Every route and who may call it: `public`, `session` (a session token) or `admin` (an
+ * authorization token with the sso:admin scope). A change to this list is a permission change: review it as one.
  */
 export const ROUTES = [
   'GET /.well-known/jwks.json public',
@@ -15,4 +16,15 @@ export const ROUTES = [
   'POST /password session',
   'POST /authorize session',
   'POST /session public',
+  'POST /admin/users admin',
+  'GET /admin/users admin',
+  'GET /admin/users/:id admin',
+  'PATCH /admin/users/:id admin',
+  'POST /admin/users/:id/password admin',
+  'GET /admin/users/:id/sessions admin',
+  'DELETE /admin/sessions/:id admin',
+  'POST /admin/accounts admin',
+  'GET /admin/accounts admin',
+  'PUT /admin/accounts/:account/members/:userId admin',
+  'DELETE /admin/accounts/:account/members/:userId admin',
 ];

@@ -25,6 +25,16 @@ export function serveApiDocs(app: INestApplication): void {
       { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The session token' },
       API_AUTH_BEARER,
     )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'An authorization token from POST /authorize (no account) carrying the sso:admin scope',
+      },
+      'admin',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorResponseDto],

@@ -31,6 +31,18 @@ export class AccountsService {
     }
   }
 
+  /** Every account, by name. */
+  list(): Promise<Account[]> {
+    return this.accounts.find({ order: { name: 'ASC' } });
+  }
+
+  /** Removes the user from the account. Returns whether there was such a membership. */
+  async removeMembership(accountRef: string, userId: string): Promise<boolean> {
+    const account = await this.getByRef(accountRef);
+    const result = await this.memberships.delete({ userId, accountId: account.id });
+    return (result.affected ?? 0) > 0;
+  }
+
   /** The account whose id or name is `ref`. */
   findByRef(ref: string): Promise<Account | null> {
     return this.accounts.findOne({

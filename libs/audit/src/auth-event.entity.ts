@@ -7,7 +7,8 @@ export type AuthEventType =
   | 'login_locked'
   | 'session_revoked'
   | 'authorize_denied'
-  | 'password_changed';
+  | 'password_changed'
+  | 'admin_action';
 
 /**
  * One line of the audit trail. It never holds a token, a password or a login name as typed:

@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   not_a_member: 403,
   not_found: 404,
   request_timeout: 408,
+  conflict: 409,
   wrong_password: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -115,6 +115,7 @@ export function parseConfig(env: Env): SsoConfig {
     trustedProxies: trustedProxies(list(read, 'SSO_TRUSTED_PROXIES') ?? []),
     corsOrigins: list(read, 'SSO_CORS_ORIGINS'),
     metricsToken: read('SSO_METRICS_TOKEN') ?? null,
+    bootstrapAdmin: bootstrapAdmin(read('SSO_ADMIN_EMAIL'), read('SSO_ADMIN_PASSWORD')),
     argon2: {
       // OWASP password storage cheat sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
       memoryCost: integer(read, 'SSO_ARGON2_MEMORY_COST', 19456, 8192, 1048576),
@@ -316,4 +317,22 @@ function trustedProxies(entries: string[]): string[] {
     }
   }
   return entries;
+}
+
+function bootstrapAdmin(
+  email: string | undefined,
+  password: string | undefined,
+): { email: string; password: string } | null {
+  if (email === undefined && password === undefined) return null;
+  if (email === undefined || password === undefined) {
+    throw new ConfigError(
+      email === undefined ? 'SSO_ADMIN_EMAIL' : 'SSO_ADMIN_PASSWORD',
+      'must be set together with ' +
+        (email === undefined ? 'SSO_ADMIN_PASSWORD' : 'SSO_ADMIN_EMAIL'),
+    );
+  }
+  if (password.length < 12) {
+    throw new ConfigError('SSO_ADMIN_PASSWORD', 'must be at least 12 characters');
+  }
+  return { email, password };
 }

@@ -86,6 +86,8 @@ export interface SsoConfig {
   readonly redisUrl: string | null;
   /** Proxies whose `X-Forwarded-For` is believed (addresses, CIDRs, or loopback/linklocal/uniquelocal). */
   readonly trustedProxies: string[];
+  /** The first admin, created at start-up if missing (`SSO_ADMIN_EMAIL`, `SSO_ADMIN_PASSWORD`). */
+  readonly bootstrapAdmin: { readonly email: string; readonly password: string } | null;
   /** Bearer token required by `GET /metrics`; `null`: the metrics are public. */
   readonly metricsToken: string | null;
   /** Origins allowed by CORS; `null`: CORS off; `['*']`: any origin. */

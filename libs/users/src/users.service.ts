@@ -54,6 +54,35 @@ export class UsersService {
     return user;
   }
 
+  /** A page of users by email, and how many there are in all. */
+  list(limit: number, offset: number): Promise<[User[], number]> {
+    return this.users.findAndCount({ order: { email: 'ASC' }, take: limit, skip: offset });
+  }
+
+  /** Changes a user's email, username, permissions or active flag; unknown ids give `null`. */
+  async update(
+    id: string,
+    changes: {
+      email?: string;
+      username?: string | null;
+      permissions?: string[];
+      isActive?: boolean;
+    },
+  ): Promise<User | null> {
+    const user = await this.findById(id);
+    if (!user) return null;
+    if (changes.email !== undefined) user.email = normalizeLogin(changes.email);
+    if (changes.username !== undefined)
+      user.username = changes.username === null ? null : normalizeLogin(changes.username);
+    if (changes.permissions !== undefined) user.permissions = changes.permissions;
+    if (changes.isActive !== undefined) user.isActive = changes.isActive;
+    try {
+      return await this.users.save(user, { transaction: false });
+    } catch (error) {
+      throw conflictOf(error, user) ?? error;
+    }
+  }
+
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     await this.users.update({ id: userId }, { passwordHash });
   }

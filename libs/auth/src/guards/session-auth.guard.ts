@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AuditService } from '@nest-sso/audit';
-import { IS_PUBLIC, SsoError } from '@nest-sso/common';
+import { IS_ADMIN_API, IS_PUBLIC, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { Session, SessionsService } from '@nest-sso/sessions';
 import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
@@ -37,11 +37,10 @@ export class SessionAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    const targets = [context.getHandler(), context.getClass()];
+    // Public routes need nothing; the admin API has a guard of its own (AdminGuard).
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_ADMIN_API, targets)) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = tokenFromAuthorizationHeader(request.headers.authorization);

@@ -1,0 +1,166 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AdminApi, ApiErrors } from '@nest-sso/common';
+import {
+  AdminAccountDto,
+  AdminMembershipDto,
+  AdminSessionDto,
+  AdminUserDto,
+  AdminUserListDto,
+  CreateAccountDto,
+  CreateUserDto,
+  PageQueryDto,
+  SetMembershipDto,
+  SetPasswordDto,
+  toAdminMembership,
+  toAdminSession,
+  toAdminUser,
+  UpdateUserDto,
+} from './admin.dto';
+import { AdminGuard, AdminRequest } from './admin.guard';
+import { Actor, AdminService } from './admin.service';
+
+export const API_AUTH_ADMIN = 'admin';
+
+const actorOf = (request: AdminRequest): Actor => ({
+  uid: request.admin!.uid,
+  sid: request.admin!.sid,
+  ip: request.ip,
+});
+
+/** The admin API: users, accounts, memberships and sessions, for operators while the server runs. */
+@ApiTags('admin')
+@ApiBearerAuth(API_AUTH_ADMIN)
+@ApiErrors(400, 401, 403, 404, 503)
+@AdminApi()
+@UseGuards(AdminGuard)
+@Controller('admin')
+export class AdminController {
+  constructor(private readonly admin: AdminService) {}
+
+  @ApiOperation({ summary: 'Create a user' })
+  @ApiCreatedResponse({ type: AdminUserDto })
+  @ApiErrors(409)
+  @Post('users')
+  async createUser(@Req() request: AdminRequest, @Body() body: CreateUserDto) {
+    return toAdminUser(await this.admin.createUser(actorOf(request), body));
+  }
+
+  @ApiOperation({ summary: 'List users, by email' })
+  @ApiOkResponse({ type: AdminUserListDto })
+  @Get('users')
+  async listUsers(@Query() query: PageQueryDto): Promise<AdminUserListDto> {
+    const [users, total] = await this.admin.listUsers(query.limit ?? 50, query.offset ?? 0);
+    return { users: users.map(toAdminUser), total };
+  }
+
+  @ApiOperation({ summary: 'Get a user' })
+  @ApiOkResponse({ type: AdminUserDto })
+  @Get('users/:id')
+  async getUser(@Param('id') id: string) {
+    return toAdminUser(await this.admin.getUser(id));
+  }
+
+  @ApiOperation({ summary: 'Update a user; is_active=false deactivates and ends all sessions' })
+  @ApiOkResponse({ type: AdminUserDto })
+  @ApiErrors(409)
+  @Patch('users/:id')
+  async updateUser(
+    @Req() request: AdminRequest,
+    @Param('id') id: string,
+    @Body() body: UpdateUserDto,
+  ) {
+    return toAdminUser(await this.admin.updateUser(actorOf(request), id, body));
+  }
+
+  @ApiOperation({ summary: "Reset a user's password; ends all their sessions" })
+  @ApiOkResponse({ schema: { properties: { revoked_sessions: { type: 'number' } } } })
+  @Post('users/:id/password')
+  @HttpCode(200)
+  async setPassword(
+    @Req() request: AdminRequest,
+    @Param('id') id: string,
+    @Body() body: SetPasswordDto,
+  ) {
+    return { revoked_sessions: await this.admin.setPassword(actorOf(request), id, body.password) };
+  }
+
+  @ApiOperation({ summary: "A user's active sessions" })
+  @ApiOkResponse({ type: [AdminSessionDto] })
+  @Get('users/:id/sessions')
+  async listSessions(@Param('id') id: string) {
+    return { sessions: (await this.admin.listSessions(id)).map(toAdminSession) };
+  }
+
+  @ApiOperation({ summary: 'End a session' })
+  @ApiNoContentResponse({ description: 'Ended' })
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  async revokeSession(@Req() request: AdminRequest, @Param('id') id: string): Promise<void> {
+    await this.admin.revokeSession(actorOf(request), id);
+  }
+
+  @ApiOperation({ summary: 'Create an account (tenant)' })
+  @ApiCreatedResponse({ type: AdminAccountDto })
+  @ApiErrors(409)
+  @Post('accounts')
+  async createAccount(@Req() request: AdminRequest, @Body() body: CreateAccountDto) {
+    const account = await this.admin.createAccount(actorOf(request), body.name);
+    return { id: account.id, name: account.name };
+  }
+
+  @ApiOperation({ summary: 'List accounts, by name' })
+  @ApiOkResponse({ type: [AdminAccountDto] })
+  @Get('accounts')
+  async listAccounts() {
+    return {
+      accounts: (await this.admin.listAccounts()).map((a) => ({ id: a.id, name: a.name })),
+    };
+  }
+
+  @ApiOperation({ summary: "Add a user to an account, or replace the member's permissions" })
+  @ApiOkResponse({ type: AdminMembershipDto })
+  @Put('accounts/:account/members/:userId')
+  async setMembership(
+    @Req() request: AdminRequest,
+    @Param('account') account: string,
+    @Param('userId') userId: string,
+    @Body() body: SetMembershipDto,
+  ) {
+    return toAdminMembership(
+      await this.admin.setMembership(actorOf(request), account, userId, body.permissions),
+    );
+  }
+
+  @ApiOperation({ summary: 'Remove a user from an account' })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @Delete('accounts/:account/members/:userId')
+  @HttpCode(204)
+  async removeMembership(
+    @Req() request: AdminRequest,
+    @Param('account') account: string,
+    @Param('userId') userId: string,
+  ): Promise<void> {
+    await this.admin.removeMembership(actorOf(request), account, userId);
+  }
+}

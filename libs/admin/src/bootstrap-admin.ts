@@ -1,0 +1,30 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { UsersService } from '@nest-sso/users';
+import { ADMIN_SCOPE } from './admin.guard';
+
+/**
+ * With `SSO_ADMIN_EMAIL` and `SSO_ADMIN_PASSWORD` set, creates that user with the admin scope at
+ * start-up if no user has that email yet. An existing user is never changed, so the variables can
+ * stay set (or be removed) after the first start.
+ */
+@Injectable()
+export class BootstrapAdmin implements OnApplicationBootstrap {
+  constructor(
+    @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+    private readonly users: UsersService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const admin = this.config.bootstrapAdmin;
+    if (!admin || (await this.users.findByLogin(admin.email))) return;
+    const user = await this.users
+      .create({ email: admin.email, password: admin.password, permissions: [ADMIN_SCOPE] })
+      .catch((error: Error) => {
+        // Another replica created it first.
+        if (error.name === 'UserConflictError') return null;
+        throw error;
+      });
+    if (user) new Logger('Admin').log({ msg: 'Created the first admin', userId: user.id });
+  }
+}
