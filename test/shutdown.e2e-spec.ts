@@ -1,9 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { drainAndClose } from '@nest-sso/health';
+import { drainAndClose, exitGracefullyOnSignals } from '@nest-sso/health';
 import { createUser } from './support/factories';
 import { login } from './support/http';
 import { startTestApp, TestApp } from './support/test-app';
@@ -37,8 +38,19 @@ function authorizeOver(agent: Agent, port: number, session: string): Promise<num
 }
 
 describe('Graceful shutdown', () => {
-  it('should finish in-flight requests during a burst, answer no 5xx, and refuse new connections', async () => {
+  it('should, on SIGTERM during a burst, finish in-flight requests, answer no 5xx, refuse new connections and exit 0', async () => {
     const { t, port } = await listening();
+    const signals = new EventEmitter();
+    let exitCode: number | undefined;
+    const exited = new Promise<void>((resolve) => {
+      exitGracefullyOnSignals(t.app, 5, {
+        on: (signal, listener) => signals.on(signal, listener),
+        exit: (code) => {
+          exitCode = code;
+          resolve();
+        },
+      });
+    });
     const session = await login(t.app, (await createUser(t.app)).email);
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     const outcomes: (number | string)[] = [];
@@ -50,7 +62,8 @@ describe('Graceful shutdown', () => {
         outcomes.push(outcome);
         if (draining && outcome === 200) afterDrainStarted++;
         if (outcomes.length === 120 && !draining) {
-          draining = drainAndClose(t.app, 5);
+          signals.emit('SIGTERM', 'SIGTERM');
+          draining = exited;
           const ready = await request(`http://127.0.0.1:${port}`)
             .get('/health/ready')
             .catch(() => null);
@@ -61,6 +74,7 @@ describe('Graceful shutdown', () => {
     await Promise.all(Array.from({ length: 16 }, worker));
     await draining;
     agent.destroy();
+    expect(exitCode).toBe(0);
 
     expect(outcomes.filter((o) => typeof o === 'number' && o >= 500)).toEqual([]);
     expect(outcomes.filter((o) => o === 200).length).toBeGreaterThanOrEqual(120);

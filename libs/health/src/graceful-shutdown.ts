@@ -26,28 +26,39 @@ export async function drainAndClose(app: INestApplication, timeoutSeconds: numbe
   }
 }
 
+/** Where signals come from and how the process ends; the process itself unless a test says otherwise. */
+export interface SignalHost {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  exit(code: number): void;
+}
+
 /** On SIGTERM or SIGINT: drain, close, exit 0 (or 1 if closing failed). A second signal exits at once. */
-export function exitGracefullyOnSignals(app: INestApplication, timeoutSeconds: number): void {
+export function exitGracefullyOnSignals(
+  app: INestApplication,
+  timeoutSeconds: number,
+  host: SignalHost = { on: (s, l) => process.on(s, l), exit: (code) => process.exit(code) },
+): void {
   const logger = new Logger('Shutdown');
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn(`${signal} again: exiting now`);
-      process.exit(1);
+      host.exit(1);
+      return;
     }
     stopping = true;
     logger.log(`${signal}: draining in-flight requests (at most ${timeoutSeconds} s)`);
     drainAndClose(app, timeoutSeconds).then(
       () => {
         logger.log('Stopped');
-        process.exit(0);
+        host.exit(0);
       },
       (error: unknown) => {
         logger.error(`Shutdown failed: ${(error as Error).message}`);
-        process.exit(1);
+        host.exit(1);
       },
     );
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  host.on('SIGTERM', onSignal);
+  host.on('SIGINT', onSignal);
 }
