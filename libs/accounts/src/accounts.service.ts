@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
+import { preparedQuery } from '@nest-sso/common';
 import { Account } from './account.entity';
 import { AccountConflictError, AccountNotFoundError } from './accounts.errors';
 import { Membership } from './membership.entity';
@@ -80,7 +81,9 @@ export class AccountsService {
    */
   async findMembership(userId: string, accountRef: string): Promise<Membership | null> {
     const byId = UUID.test(accountRef);
-    const rows = await this.memberships.query<MembershipRow[]>(
+    const rows = await preparedQuery<MembershipRow>(
+      this.memberships,
+      byId ? 'membership-by-id-or-name' : 'membership-by-name',
       `SELECT m.id, m.user_id, m.account_id, m.permissions, m.created_at,
               a.name AS account_name, a.created_at AS account_created_at
          FROM memberships m JOIN accounts a ON a.id = m.account_id

@@ -5,3 +5,4 @@ export * from './public.decorator';
 export * from './client-error-handler';
 export * from './database-unavailable';
 export * from './api-docs';
+export * from './prepared-query';

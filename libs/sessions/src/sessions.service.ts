@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
 import { Brackets, Repository, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
+import { preparedQuery } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { User } from '@nest-sso/users';
 import { RevocationReason, Session, USER_AGENT_MAX_LENGTH } from './session.entity';
@@ -47,15 +48,19 @@ export class SessionsService {
    */
   async findActive(id: string): Promise<Session | null> {
     const idle = this.config.sessionIdleTimeout;
-    const rows = await this.sessions.query<ActiveSessionRow[]>(
-      `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.user_agent, s.created_at,
+    const text = `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.user_agent, s.created_at,
               s.last_used_at, s.revoked_at, s.revoked_reason,
               u.email, u.username, u.password_hash, u.is_active, u.permissions,
               u.created_at AS user_created_at, u.updated_at AS user_updated_at
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = $1 AND ${ACTIVE_SQL.replaceAll('revoked_at', 's.revoked_at')}
-          ${idle === null ? '' : 'AND COALESCE(s.last_used_at, s.created_at) > now() - make_interval(secs => $2)'}`,
-      idle === null ? [id] : [id, idle],
+          ${idle === null ? '' : 'AND COALESCE(s.last_used_at, s.created_at) > now() - make_interval(secs => $2)'}`;
+    const values = idle === null ? [id] : [id, idle];
+    const rows = await preparedQuery<ActiveSessionRow>(
+      this.sessions,
+      `active-session-${idle === null ? 'a' : 'b'}`,
+      text,
+      values,
     );
     return rows.length === 0 ? null : toSession(rows[0]);
   }
