@@ -56,6 +56,13 @@ describe('Structured logs', () => {
     }
   });
 
+  it('should log paths without their query strings', async () => {
+    await request(t.app.getHttpServer()).get('/health/live?code=s3cr3t-value').expect(200);
+    const line = lines.find((l) => l.msg === 'GET /health/live 200');
+    expect(line).toMatchObject({ req: { path: '/health/live' } });
+    expect(JSON.stringify(lines)).not.toContain('s3cr3t-value');
+  });
+
   it('should make up a request id when the client sends none or a malformed one', async () => {
     const plain = await request(t.app.getHttpServer()).get('/health/live').expect(200);
     expect(plain.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

@@ -10,7 +10,6 @@ import {
   Put,
   Query,
   Req,
-  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -20,7 +19,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminApi, ApiErrors } from '@nest-sso/common';
+import { ApiErrors } from '@nest-sso/common';
 import {
   AdminAccountDto,
   AdminMembershipDto,
@@ -37,7 +36,7 @@ import {
   toAdminUser,
   UpdateUserDto,
 } from './admin.dto';
-import { AdminGuard, AdminRequest } from './admin.guard';
+import { AdminApi, AdminRequest } from './admin.guard';
 import { Actor, AdminService } from './admin.service';
 
 export const API_AUTH_ADMIN = 'admin';
@@ -53,7 +52,6 @@ const actorOf = (request: AdminRequest): Actor => ({
 @ApiBearerAuth(API_AUTH_ADMIN)
 @ApiErrors(400, 401, 403, 404, 503)
 @AdminApi()
-@UseGuards(AdminGuard)
 @Controller('admin')
 export class AdminController {
   constructor(private readonly admin: AdminService) {}

@@ -1,6 +1,14 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import {
+  applyDecorators,
+  CanActivate,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request } from 'express';
-import { SsoError } from '@nest-sso/common';
+import { IS_ADMIN_API, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { SessionsService } from '@nest-sso/sessions';
 import { AUTHORIZATION_TOKEN, AuthorizationClaims, TokensService } from '@nest-sso/tokens';
@@ -47,3 +55,10 @@ export class AdminGuard implements CanActivate {
     return true;
   }
 }
+
+/**
+ * Marks the admin API: the global session guard lets it through (`IS_ADMIN_API`) and
+ * `AdminGuard` decides instead. One decorator for both, so neither can be forgotten.
+ */
+export const AdminApi = () =>
+  applyDecorators(SetMetadata(IS_ADMIN_API, true), UseGuards(AdminGuard));

@@ -27,13 +27,13 @@ export function requestLogging(logger: Logger) {
     customLogLevel: (_request, response) =>
       response.statusCode === 503 ? 'warn' : response.statusCode >= 500 ? 'error' : 'info',
     customSuccessMessage: (request, response) =>
-      `${request.method} ${(request as Request).originalUrl ?? request.url} ${response.statusCode}`,
+      `${request.method} ${pathOf(request as Request)} ${response.statusCode}`,
     customErrorMessage: (request, response) =>
-      `${request.method} ${(request as Request).originalUrl ?? request.url} ${response.statusCode}`,
+      `${request.method} ${pathOf(request as Request)} ${response.statusCode}`,
     serializers: {
       req: (request: { method: string; url: string; raw: Request }) => ({
         method: request.method,
-        path: (request.raw.originalUrl ?? request.url).split('?')[0],
+        path: pathOf(request.raw),
         ip: request.raw.ip,
       }),
       res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
@@ -47,4 +47,9 @@ export function requestLogging(logger: Logger) {
     // genReqId above always returns a string.
     requestContext.run({ requestId: request.id as string }, next);
   };
+}
+
+/** The path without its query string: queries are not logged. */
+function pathOf(request: Request): string {
+  return (request.originalUrl ?? request.url ?? '').split('?')[0];
 }
