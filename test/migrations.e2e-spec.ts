@@ -29,10 +29,8 @@ describe('Migrations', () => {
         database: {
           url,
           dataDir: '',
-          migrateOnStart: false,
           poolSize: 1,
           connectTimeout: 5,
-          connectAttempts: 1,
         },
       }),
     ).initialize();

@@ -11,10 +11,8 @@ export default async function setup(): Promise<void> {
       database: {
         url: TEST_DATABASE_URL,
         dataDir: '',
-        migrateOnStart: false,
         poolSize: 1,
         connectTimeout: 5,
-        connectAttempts: 1,
       },
     }),
   ).initialize();

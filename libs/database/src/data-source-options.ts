@@ -20,7 +20,9 @@ export const MIGRATIONS = [InitialSchema1764000000000, SessionsSecurityAudit1764
  * The one data-source definition, used by the server, the CLI and the tests: PostgreSQL when
  * `DATABASE_URL` is set, otherwise the embedded PGlite database in the data directory.
  */
-export function dataSourceOptions(config: Pick<SsoConfig, 'database'>): DataSourceOptions {
+export function dataSourceOptions(config: {
+  database: Pick<SsoConfig['database'], 'url' | 'dataDir' | 'poolSize' | 'connectTimeout'>;
+}): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     entities: ENTITIES,
@@ -49,6 +51,8 @@ export function dataSourceOptions(config: Pick<SsoConfig, 'database'>): DataSour
 }
 
 /** Directory that holds the embedded database's files. */
-export function embeddedDataDir(config: Pick<SsoConfig, 'database'>): string {
+export function embeddedDataDir(config: {
+  database: Pick<SsoConfig['database'], 'dataDir'>;
+}): string {
   return resolve(config.database.dataDir, 'pglite');
 }

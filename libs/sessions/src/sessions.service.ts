@@ -48,19 +48,11 @@ export class SessionsService {
    */
   async findActive(id: string): Promise<Session | null> {
     const idle = this.config.sessionIdleTimeout;
-    const text = `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.user_agent, s.created_at,
-              s.last_used_at, s.revoked_at, s.revoked_reason,
-              u.email, u.username, u.password_hash, u.is_active, u.permissions,
-              u.created_at AS user_created_at, u.updated_at AS user_updated_at
-         FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND ${ACTIVE_SQL.replaceAll('revoked_at', 's.revoked_at')}
-          ${idle === null ? '' : 'AND COALESCE(s.last_used_at, s.created_at) > now() - make_interval(secs => $2)'}`;
-    const values = idle === null ? [id] : [id, idle];
     const rows = await preparedQuery<ActiveSessionRow>(
       this.sessions,
       `active-session-${idle === null ? 'a' : 'b'}`,
-      text,
-      values,
+      idle === null ? FIND_ACTIVE_SQL : FIND_ACTIVE_SQL + FIND_ACTIVE_IDLE_SQL,
+      idle === null ? [id] : [id, idle],
     );
     return rows.length === 0 ? null : toSession(rows[0]);
   }
@@ -172,6 +164,17 @@ export class SessionsService {
 
 /** "Not revoked" in plain SQL, for subqueries. */
 const ACTIVE_SQL = '(revoked_at IS NULL OR revoked_at > now())';
+
+/** An active session and its user, by session id ($1). */
+const FIND_ACTIVE_SQL = `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.user_agent, s.created_at,
+       s.last_used_at, s.revoked_at, s.revoked_reason,
+       u.email, u.username, u.password_hash, u.is_active, u.permissions,
+       u.created_at AS user_created_at, u.updated_at AS user_updated_at
+  FROM sessions s JOIN users u ON u.id = s.user_id
+ WHERE s.id = $1 AND (s.revoked_at IS NULL OR s.revoked_at > now())`;
+/** …and used within the idle timeout ($2 seconds). */
+const FIND_ACTIVE_IDLE_SQL =
+  ' AND COALESCE(s.last_used_at, s.created_at) > now() - make_interval(secs => $2)';
 
 interface ActiveSessionRow {
   id: string;

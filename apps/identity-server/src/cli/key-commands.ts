@@ -1,5 +1,6 @@
 import { KeyKind, generateKeyFile, loadKeySet, retireKeyFile } from '@nest-sso/keys';
 import type { Command } from './commands';
+import { table } from './table';
 
 const KINDS: KeyKind[] = ['RS256', 'ES256', 'EdDSA'];
 const BITS = [2048, 3072, 4096] as const;
@@ -58,16 +59,7 @@ export const KEY_COMMANDS: Record<string, Command> = {
           key.activateAt?.toISOString() ?? '-',
           key.fingerprint,
         ]);
-      const header = ['KID', 'ISSUER', 'ALG', 'STATE', 'ACTIVATES', 'SHA-256 FINGERPRINT'];
-      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      return [header, ...rows]
-        .map((row) =>
-          row
-            .map((cell, i) => cell.padEnd(widths[i]))
-            .join('  ')
-            .trimEnd(),
-        )
-        .join('\n');
+      return table(['KID', 'ISSUER', 'ALG', 'STATE', 'ACTIVATES', 'SHA-256 FINGERPRINT'], rows);
     },
   },
   'keys:retire': {

@@ -2,6 +2,7 @@ import { AuditService, AuthEvent } from '@nest-sso/audit';
 import { RevocationReason, Session, SessionsService } from '@nest-sso/sessions';
 import { PasswordHasher, UsersService } from '@nest-sso/users';
 import type { CliContext, Command } from './commands';
+import { table } from './table';
 
 /** Operators' view of sessions, passwords and the audit trail. */
 export const SESSION_COMMANDS: Record<string, Command> = {
@@ -135,17 +136,4 @@ async function recordRevoked(
       reason,
     })),
   );
-}
-
-/** Columns padded to their widest cell. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
