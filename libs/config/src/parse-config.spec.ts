@@ -56,6 +56,30 @@ describe(parseConfig.name, () => {
     expect(config.publicKeys).toEqual({ a: ['a-2026.pem', 'a-2025.pem'], b: ['b.pem'] });
   });
 
+  it('should read the security and operations settings', () => {
+    const config = parseConfig({
+      SSO_SESSION_TOUCH_INTERVAL: '30',
+      SSO_SESSION_IDLE_TIMEOUT: '61',
+      SSO_MAX_SESSIONS_PER_USER: '5',
+      SSO_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8, 2001:db8::1',
+      SSO_RATE_LIMIT_LOGIN: '0',
+      REDIS_URL: 'rediss://cache:6380',
+      SSO_CORS_ORIGINS: 'https://app.example.com',
+      NODE_ENV: 'production',
+      SSO_IDENTITY: 'https://sso.example.com',
+    });
+    expect(config).toMatchObject({
+      sessionIdleTimeout: 61,
+      maxSessionsPerUser: 5,
+      trustedProxies: ['loopback', '10.0.0.0/8', '2001:db8::1'],
+      rateLimit: { login: 0, authorize: 600 },
+      redisUrl: 'rediss://cache:6380',
+      corsOrigins: ['https://app.example.com'],
+      log: { level: 'info', format: 'json' },
+      bootstrapAdmin: null,
+    });
+  });
+
   it('should treat an empty variable as unset', () => {
     expect(parseConfig({ SSO_SESSION_EXPIRATION: '', PORT: ' ' })).toMatchObject({
       sessionExpiration: null,
@@ -82,6 +106,21 @@ describe(parseConfig.name, () => {
     ],
     [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL must use the postgres:// scheme'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL is not a valid URL'],
+    [
+      { SSO_SESSION_IDLE_TIMEOUT: '120' },
+      'SSO_SESSION_IDLE_TIMEOUT must be more than twice SSO_SESSION_TOUCH_INTERVAL (60 s), got 120',
+    ],
+    [{ SSO_TRUSTED_PROXIES: '10.0.0.0/8,proxy.internal' }, 'SSO_TRUSTED_PROXIES must list IP'],
+    [{ SSO_TRUSTED_PROXIES: '10.0.0.0/33' }, 'SSO_TRUSTED_PROXIES must list IP'],
+    [{ REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL must use the redis:// or rediss:// scheme'],
+    [{ SSO_RATE_LIMIT_LOGIN: '-1' }, 'SSO_RATE_LIMIT_LOGIN must be a whole number from 0'],
+    [{ SSO_ADMIN_EMAIL: 'admin@example.com' }, 'SSO_ADMIN_PASSWORD must be set together with'],
+    [
+      { SSO_ADMIN_EMAIL: 'a@example.com', SSO_ADMIN_PASSWORD: 'short' },
+      'SSO_ADMIN_PASSWORD must be at least 12 characters',
+    ],
+    [{ SSO_LOG_LEVEL: 'loud' }, 'SSO_LOG_LEVEL must be one of trace, debug'],
+    [{ SSO_LOG_FORMAT: 'xml' }, 'SSO_LOG_FORMAT must be one of json, pretty'],
   ])('should refuse %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(message);
