@@ -10,8 +10,11 @@ import {
 import { recreateDatabase } from './support/test-database';
 import { TEST_DATABASE_URL } from './support/test-database';
 
-/** A database of its own, so that reverting does not disturb the other suites. */
-const url = TEST_DATABASE_URL.replace(/\/[^/]+$/, '/nest_sso_migrations_test');
+/**
+ * A database of its own, so that reverting does not disturb the other suites: the test database's
+ * name with `_migrations`, so that two checkouts testing side by side never share it.
+ */
+const url = `${TEST_DATABASE_URL}_migrations`;
 
 describe('Migrations', () => {
   let dataSource: DataSource;
