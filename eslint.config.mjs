@@ -9,6 +9,7 @@ export default tseslint.config(
       'data/**',
       'coverage/**',
       '*.mjs',
+      '*.cjs',
       '*.mts',
       'bench/results/**',
     ],

@@ -1,5 +1,6 @@
-import { KeyKind, generateKeyFile, loadKeySet, retireKeyFile } from '@nest-sso/keys';
-import type { Command } from './commands';
+import { generateKeyFile, KeyKind, loadKeySet, retireKeyFile } from '@nest-sso/keys';
+import type { CliContext } from './cli-context';
+import { CliError, DefineCommand, Print } from './command';
 import { table } from './table';
 
 const KINDS: KeyKind[] = ['RS256', 'ES256', 'EdDSA'];
@@ -11,64 +12,64 @@ function activationTime(value: string | undefined, publishAhead: number): Date |
   if (value === undefined) return new Date(Date.now() + publishAhead * 1000);
   const date = new Date(value);
   if (Number.isNaN(date.getTime()))
-    throw new Error(`--activate-at must be "now" or an ISO 8601 time (got "${value}")`);
+    throw new CliError(`--activate-at must be "now" or an ISO 8601 time (got "${value}")`);
   return date;
 }
 
-/** Key store commands. They read and write files only, so they run beside a server on any database. */
-export const KEY_COMMANDS: Record<string, Command> = {
-  'keys:generate': {
-    summary:
-      'Write a new key to the key store: published at once, signing from its activation time',
-    usage:
-      '[--issuer <issuer>] [--alg RS256|ES256|EdDSA] [--bits 2048|3072|4096] [--activate-at now|<ISO time>]',
-    required: [],
-    async run({ config }, flags) {
-      const kind = (flags.alg ?? 'RS256') as KeyKind;
+/** keys:* — they read and write the key store's files only, so they run beside any server. */
+export function registerKeyCommands(define: DefineCommand, { config }: CliContext, print: Print) {
+  define(
+    'keys:generate',
+    'Write a new key to the key store: published at once, signing from its activation time',
+  )
+    .option('--issuer <issuer>', 'the issuer the key signs for', config.identity)
+    .option('--alg <alg>', `key type: ${KINDS.join(', ')}`, 'RS256')
+    .option('--bits <bits>', `RSA modulus length: ${BITS.join(', ')}`, '2048')
+    .option(
+      '--activate-at <time>',
+      '"now", or an ISO 8601 time (default: after SSO_KEY_PUBLISH_AHEAD)',
+    )
+    .action(async (options: { issuer: string; alg: string; bits: string; activateAt?: string }) => {
+      const kind = options.alg as KeyKind;
       if (!KINDS.includes(kind))
-        throw new Error(`--alg must be one of ${KINDS.join(', ')} (got "${flags.alg}")`);
-      const bits = Number(flags.bits ?? 2048) as (typeof BITS)[number];
+        throw new CliError(`--alg must be one of ${KINDS.join(', ')} (got "${options.alg}")`);
+      const bits = Number(options.bits) as (typeof BITS)[number];
       if (!BITS.includes(bits))
-        throw new Error(`--bits must be one of ${BITS.join(', ')} (got "${flags.bits}")`);
-      const activateAt = activationTime(flags['activate-at'], config.keyPublishAhead);
-      const issuer = flags.issuer ?? config.identity;
-      const key = await generateKeyFile(config, { issuer, kind, bits, activateAt });
+        throw new CliError(`--bits must be one of ${BITS.join(', ')} (got "${options.bits}")`);
+      const activateAt = activationTime(options.activateAt, config.keyPublishAhead);
+      const key = await generateKeyFile(config, { issuer: options.issuer, kind, bits, activateAt });
       const when = activateAt ? `activates at ${activateAt.toISOString()}` : 'active at once';
       const listing = key.listed
         ? 'listed first in keys.json'
         : config.privateKeys !== null
-          ? `add "${key.kid}.pem" at the head of SSO_PRIVATE_KEYS["${issuer}"] and restart`
+          ? `add "${key.kid}.pem" at the head of SSO_PRIVATE_KEYS["${options.issuer}"] and restart`
           : 'picked up from the key store';
-      return `Wrote ${key.path} (kid ${key.kid}, ${kind}), ${when}; ${listing}`;
-    },
-  },
-  'keys:list': {
-    summary: 'List the keys of the key store with their state',
-    usage: '',
-    required: [],
-    async run({ config }) {
-      const { keySet } = await loadKeySet(config, { generate: false });
-      const now = Date.now();
-      const rows = keySet
-        .all()
-        .map((key) => [
-          key.kid,
-          key.issuer,
-          key.algorithm,
-          keySet.stateOf(key, now),
-          key.activateAt?.toISOString() ?? '-',
-          key.fingerprint,
-        ]);
-      return table(['KID', 'ISSUER', 'ALG', 'STATE', 'ACTIVATES', 'SHA-256 FINGERPRINT'], rows);
-    },
-  },
-  'keys:retire': {
-    summary:
-      'Retire a key: its file keeps only the public key, so it verifies but never signs again',
-    usage: '--kid <kid> [--issuer <issuer>]',
-    required: ['kid'],
-    async run({ config }, flags) {
-      return retireKeyFile(config, flags.issuer ?? config.identity, flags.kid!);
-    },
-  },
-};
+      print(`Wrote ${key.path} (kid ${key.kid}, ${kind}), ${when}; ${listing}`);
+    });
+
+  define('keys:list', 'List the keys of the key store with their state').action(async () => {
+    const { keySet } = await loadKeySet(config, { generate: false });
+    const now = Date.now();
+    const rows = keySet
+      .all()
+      .map((key) => [
+        key.kid,
+        key.issuer,
+        key.algorithm,
+        keySet.stateOf(key, now),
+        key.activateAt?.toISOString() ?? '-',
+        key.fingerprint,
+      ]);
+    print(table(['KID', 'ISSUER', 'ALG', 'STATE', 'ACTIVATES', 'SHA-256 FINGERPRINT'], rows));
+  });
+
+  define(
+    'keys:retire',
+    'Retire a key: its file keeps only the public key, so it verifies but never signs again',
+  )
+    .requiredOption('--kid <kid>', 'the key to retire')
+    .option('--issuer <issuer>', 'the issuer of the key', config.identity)
+    .action(async (options: { kid: string; issuer: string }) => {
+      print(await retireKeyFile(config, options.issuer, options.kid));
+    });
+}
