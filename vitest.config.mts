@@ -44,6 +44,19 @@ export default defineConfig({
         oxc,
         resolve,
         test: {
+          // Service-level tests: use cases and queries against the real test database, no HTTP.
+          name: 'integration',
+          include: ['libs/**/*.int-spec.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        oxc,
+        resolve,
+        test: {
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
           environment: 'node',

@@ -3,8 +3,16 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions, runMigrations } from '@nest-sso/database';
 import { recreateDatabase, TEST_DATABASE_URL } from './test-database';
 
+/** Shared by the projects that need the database (integration, e2e), which Vitest sets up in turn. */
+const PREPARED = Symbol.for('nest-sso.test-database-prepared');
+type Holder = { [PREPARED]?: Promise<void> };
+
 /** Once per run: a fresh test database with every migration applied. */
-export default async function setup(): Promise<void> {
+export default function setup(): Promise<void> {
+  return ((globalThis as Holder)[PREPARED] ??= prepare());
+}
+
+async function prepare(): Promise<void> {
   await recreateDatabase(TEST_DATABASE_URL);
   const dataSource = await new DataSource(
     dataSourceOptions({
