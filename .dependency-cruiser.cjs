@@ -5,7 +5,7 @@
  */
 const BASE = 'libs/(config|common|database|metrics|logging)/';
 const FEATURES =
-  'libs/(accounts|admin|audit|auth|health|keys|sessions|throttling|tokens|users|oidc|importer)/';
+  'libs/(accounts|admin|audit|auth|cli|health|keys|sessions|throttling|tokens|users|oidc|importer)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -8,6 +8,7 @@ const LIBS = [
   'admin',
   'audit',
   'auth',
+  'cli',
   'common',
   'config',
   'database',

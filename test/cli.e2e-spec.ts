@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCliContext } from '../apps/identity-server/src/cli/cli-context';
-import { runCli } from '../apps/identity-server/src/cli/program';
+import { createCliContext, runCli } from '@nest-sso/cli';
 import { MIGRATIONS } from '@nest-sso/database';
 import { authorize, decodePart, login } from './support/http';
 import { startTestApp, TestApp } from './support/test-app';

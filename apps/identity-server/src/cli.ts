@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { readEnvironment } from '@nest-sso/config';
-import { createCliContext } from './cli/cli-context';
-import { EXIT } from './cli/command';
-import { runCli } from './cli/program';
+import { createCliContext, EXIT, runCli } from '@nest-sso/cli';
 
-/** The nest-sso command line: `nest-sso <command> [options]`, `nest-sso <command> --help`. */
+/** The nest-sso command line (the commands live in libs/cli): `nest-sso <command> [options]`, `nest-sso <command> --help`. */
 async function main(): Promise<number> {
   let context;
   try {
