@@ -67,6 +67,7 @@ describe(parseConfig.name, () => {
       SSO_CORS_ORIGINS: 'https://app.example.com',
       NODE_ENV: 'production',
       SSO_IDENTITY: 'https://sso.example.com',
+      SSO_PUBLIC_URL: 'https://sso.example.com/',
     });
     expect(config).toMatchObject({
       sessionIdleTimeout: 61,
@@ -77,6 +78,7 @@ describe(parseConfig.name, () => {
       corsOrigins: ['https://app.example.com'],
       log: { level: 'info', format: 'json' },
       bootstrapAdmin: null,
+      publicUrl: 'https://sso.example.com',
     });
   });
 
@@ -89,6 +91,10 @@ describe(parseConfig.name, () => {
 
   it.each([
     [{ NODE_ENV: 'production' }, 'SSO_IDENTITY is required when NODE_ENV=production'],
+    [
+      { NODE_ENV: 'production', SSO_IDENTITY: 'https://sso.example.com' },
+      'SSO_PUBLIC_URL is required when NODE_ENV=production',
+    ],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of development, production, test'],
     [{ PORT: '70000' }, 'PORT must be a whole number from 1 to 65535 (got "70000")'],
     [{ SSO_AUTHORIZATION_EXPIRATION: '5m' }, 'SSO_AUTHORIZATION_EXPIRATION must be a whole number'],

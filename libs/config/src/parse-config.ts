@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigError } from './config.errors';
+import { FILE_SUFFIX, readSecretFile } from './secret-file';
 import {
   KEY_ALGORITHMS,
   KeyAlgorithm,
@@ -21,6 +22,20 @@ export function parseConfig(env: Env): SsoConfig {
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
+  };
+  /**
+   * A secret: from `<NAME>`, or from the file `<NAME>_FILE` names (Docker and Kubernetes
+   * secrets). Read every secret setting through this, so that each gets its `_FILE` variant.
+   */
+  const secret = (name: string): string | undefined => {
+    const fileVariable = `${name}${FILE_SUFFIX}`;
+    const path = read(fileVariable);
+    const value = read(name);
+    if (path === undefined) return value;
+    if (value !== undefined) {
+      throw new ConfigError(fileVariable, `and ${name} are both set: give only one of them`);
+    }
+    return readSecretFile(fileVariable, path).trim();
   };
 
   const nodeEnv = oneOf(read, 'NODE_ENV', ['development', 'production', 'test'], 'development');
@@ -72,7 +87,7 @@ export function parseConfig(env: Env): SsoConfig {
       ),
     },
     database: {
-      url: databaseUrl(read('DATABASE_URL')),
+      url: databaseUrl(secret('DATABASE_URL')),
       dataDir: read('SSO_DATA_DIR') ?? './data',
       migrateOnStart: boolean(read, 'SSO_MIGRATE_ON_START', true),
       poolSize: integer(read, 'DATABASE_POOL_SIZE', 10, 1, 1000),
@@ -89,7 +104,7 @@ export function parseConfig(env: Env): SsoConfig {
     jwksMaxAge,
     // Verifiers may cache the JWKS for max-age; publishing twice that ahead leaves them time to refetch.
     keyPublishAhead: integer(read, 'SSO_KEY_PUBLISH_AHEAD', 2 * jwksMaxAge, jwksMaxAge, 30 * 86400),
-    publicUrl: publicUrl(read('SSO_PUBLIC_URL') ?? `http://localhost:${port}`),
+    publicUrl: publicUrl(read('SSO_PUBLIC_URL'), nodeEnv, port),
     publicKeys: keyFileMap(read, 'SSO_PUBLIC_KEYS'),
     encodeAlgorithm,
     decodeAlgorithms,
@@ -111,11 +126,11 @@ export function parseConfig(env: Env): SsoConfig {
       login: integer(read, 'SSO_RATE_LIMIT_LOGIN', 30, 0, 1_000_000),
       authorize: integer(read, 'SSO_RATE_LIMIT_AUTHORIZE', 600, 0, 1_000_000),
     },
-    redisUrl: redisUrl(read('REDIS_URL')),
+    redisUrl: redisUrl(secret('REDIS_URL')),
     trustedProxies: trustedProxies(list(read, 'SSO_TRUSTED_PROXIES') ?? []),
     corsOrigins: list(read, 'SSO_CORS_ORIGINS'),
-    metricsToken: read('SSO_METRICS_TOKEN') ?? null,
-    bootstrapAdmin: bootstrapAdmin(read('SSO_ADMIN_EMAIL'), read('SSO_ADMIN_PASSWORD')),
+    metricsToken: secret('SSO_METRICS_TOKEN') ?? null,
+    bootstrapAdmin: bootstrapAdmin(read('SSO_ADMIN_EMAIL'), secret('SSO_ADMIN_PASSWORD')),
     argon2: {
       // OWASP password storage cheat sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
       memoryCost: integer(read, 'SSO_ARGON2_MEMORY_COST', 19456, 8192, 1048576),
@@ -209,7 +224,18 @@ function algorithm<T extends SigningAlgorithm | KeyAlgorithm>(
   return value as T;
 }
 
-function publicUrl(raw: string): string {
+/**
+ * Where clients reach this server. Outside production it defaults to `http://localhost:PORT`; in
+ * production that default would be advertised in discovery and the OpenAPI page, so it is required.
+ */
+function publicUrl(value: string | undefined, nodeEnv: SsoConfig['nodeEnv'], port: number): string {
+  if (value === undefined && nodeEnv === 'production') {
+    throw new ConfigError(
+      'SSO_PUBLIC_URL',
+      'is required when NODE_ENV=production (the https:// URL clients reach this server at)',
+    );
+  }
+  const raw = value ?? `http://localhost:${port}`;
   let url: URL;
   try {
     url = new URL(raw);
