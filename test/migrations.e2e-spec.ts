@@ -32,7 +32,6 @@ describe('Migrations', () => {
       dataSourceOptions({
         database: {
           url,
-          dataDir: '',
           poolSize: 1,
           connectTimeout: 5,
         },

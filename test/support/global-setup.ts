@@ -18,7 +18,6 @@ async function prepare(): Promise<void> {
     dataSourceOptions({
       database: {
         url: TEST_DATABASE_URL,
-        dataDir: '',
         poolSize: 1,
         connectTimeout: 5,
       },

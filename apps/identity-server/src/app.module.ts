@@ -21,7 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(options),
-        DatabaseModule,
+        DatabaseModule.forRoot({ shareEmbedded: true }),
         KeysModule,
         HealthModule,
         MetricsModule,

@@ -1,4 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseConfig, SsoConfig } from '@nest-sso/config';
 import { CliModule } from './cli.module';
@@ -15,8 +15,21 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-/** The context of one CLI run, on the given environment. */
-export function createCliContext(env: Record<string, string | undefined>): CliContext {
+/**
+ * What the CLI shows of the application's logs: warnings only, as plain lines on standard error
+ * (each attempt to reach the database, for one). Errors are printed once, by the CLI, as a message
+ * for the operator, not a stack trace.
+ */
+function warningsTo(write: (text: string) => void): LoggerService {
+  const ignore = () => undefined;
+  return { log: ignore, error: ignore, warn: (message) => write(`${String(message)}\n`) };
+}
+
+/** The context of one CLI run, on the given environment; warnings go to `warn` (stderr). */
+export function createCliContext(
+  env: Record<string, string | undefined>,
+  warn: (text: string) => void = (text) => process.stderr.write(text),
+): CliContext {
   let app: Promise<INestApplicationContext> | undefined;
   return {
     config: parseConfig(env),
@@ -25,8 +38,7 @@ export function createCliContext(env: Record<string, string | undefined>): CliCo
         CliModule.forRoot({
           env: options.migrate === false ? { ...env, SSO_MIGRATE_ON_START: 'false' } : env,
         }),
-        // Errors are printed once, by the CLI, as a message for the operator, not a stack trace.
-        { logger: false, abortOnError: false },
+        { logger: warningsTo(warn), abortOnError: false },
       )),
     close: async () => {
       if (app) await (await app).close();

@@ -1,7 +1,6 @@
-import { resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import { PGliteDriver } from 'typeorm-pglite';
 import type { SsoConfig } from '@nest-sso/config';
+import { DatabaseConnection, embeddedSocketClient } from './database-connection';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SessionsSecurityAudit1764100000000 } from './migrations/1764100000000-sessions-security-audit';
 import { AuditActor1764200000000 } from './migrations/1764200000000-audit-actor';
@@ -13,15 +12,20 @@ export const MIGRATIONS = [
   AuditActor1764200000000,
 ];
 
+/** Marks, in `extra`, a pg connection to the embedded database: one session shared by all. */
+const SHARED_SESSION = 'nestSsoSharedSession';
+
 /**
- * The one data-source definition, used by the server, the CLI and the tests: PostgreSQL when
- * `DATABASE_URL` is set, otherwise the embedded PGlite database in the data directory. It names
- * no entities: each feature module registers its own (`TypeOrmModule.forFeature`, picked up by
- * `autoLoadEntities`), and migrations are plain SQL that need none.
+ * The one data-source definition, used by the server, the CLI and the tests: PostgreSQL at
+ * `DATABASE_URL`, the embedded PGlite database's files, or a running server's embedded database
+ * through its socket (see `connectDatabase`; without `connection`, PostgreSQL at the configured
+ * URL). It names no entities: each feature module registers its own (`TypeOrmModule.forFeature`,
+ * picked up by `autoLoadEntities`), and migrations are plain SQL that need none.
  */
-export function dataSourceOptions(config: {
-  database: Pick<SsoConfig['database'], 'url' | 'dataDir' | 'poolSize' | 'connectTimeout'>;
-}): DataSourceOptions {
+export function dataSourceOptions(
+  config: { database: Pick<SsoConfig['database'], 'url' | 'poolSize' | 'connectTimeout'> },
+  connection: DatabaseConnection = { kind: 'postgres', url: config.database.url! },
+): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     entities: [],
@@ -29,29 +33,45 @@ export function dataSourceOptions(config: {
     migrationsTableName: 'migrations',
     synchronize: false,
   };
-  if (config.database.url !== null) {
-    return {
-      ...common,
-      url: config.database.url,
-      poolSize: config.database.poolSize,
-      applicationName: 'nest-sso',
-      // Without a bound, a request waits forever for a connection while PostgreSQL is away.
-      connectTimeoutMS: config.database.connectTimeout * 1000,
-      extra: { keepAlive: true },
-    };
+  // PGlite has gen_random_uuid() built in and cannot install extensions.
+  const embedded = { uuidExtension: 'pgcrypto' as const, installExtensions: false };
+  switch (connection.kind) {
+    case 'postgres':
+      return {
+        ...common,
+        url: connection.url,
+        poolSize: config.database.poolSize,
+        applicationName: 'nest-sso',
+        // Without a bound, a request waits forever for a connection while PostgreSQL is away.
+        connectTimeoutMS: config.database.connectTimeout * 1000,
+        extra: { keepAlive: true },
+      };
+    case 'embedded':
+      return { ...common, ...embedded, driver: connection.driver };
+    case 'embedded-socket': {
+      const { host, port, user, database } = embeddedSocketClient(connection.socketDir);
+      return {
+        ...common,
+        ...embedded,
+        host,
+        port,
+        username: user,
+        database,
+        // The serving process runs one statement at a time anyway.
+        poolSize: Math.min(config.database.poolSize, 4),
+        connectTimeoutMS: config.database.connectTimeout * 1000,
+        extra: { [SHARED_SESSION]: true },
+      };
+    }
   }
-  return {
-    ...common,
-    driver: new PGliteDriver({ dataDir: embeddedDataDir(config) }).driver,
-    // PGlite has gen_random_uuid() built in and cannot install extensions.
-    uuidExtension: 'pgcrypto',
-    installExtensions: false,
-  };
 }
 
-/** Directory that holds the embedded database's files. */
-export function embeddedDataDir(config: {
-  database: Pick<SsoConfig['database'], 'dataDir'>;
-}): string {
-  return resolve(config.database.dataDir, 'pglite');
+/**
+ * Whether every connection of the data source shares one database session (the embedded
+ * database, directly or through a server's socket). There, named prepared statements would
+ * collide: a name prepared by one client, or by an earlier run, already exists for the next.
+ */
+export function sharesOneSession(options: DataSourceOptions): boolean {
+  const { driver, extra } = options as { driver?: unknown; extra?: Record<string, unknown> };
+  return driver !== undefined || extra?.[SHARED_SESSION] === true;
 }

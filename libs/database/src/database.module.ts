@@ -1,13 +1,26 @@
-import { Inject, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
+import {
+  DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { MetricsModule } from '@nest-sso/metrics';
-import { dataSourceOptions, embeddedDataDir } from './data-source-options';
-import { lockEmbeddedDatabase } from './embedded-lock';
+import { connectDatabase, DatabaseConnection, embeddedSocketDir } from './database-connection';
+import { dataSourceOptions } from './data-source-options';
+import { embeddedInstance } from './embedded-driver';
+import { EmbeddedSocketServer, serveEmbeddedDatabase } from './embedded-socket-server';
 import { PoolMetrics } from './pool-metrics';
 import { runMigrations } from './run-migrations';
+
+/** Injection token of this process's `DatabaseConnection`. */
+export const DATABASE_CONNECTION = Symbol('DATABASE_CONNECTION');
 
 /** Runs pending migrations before the application serves, when `SSO_MIGRATE_ON_START` is on. */
 @Injectable()
@@ -26,61 +39,84 @@ class MigrateOnStart implements OnModuleInit {
   }
 }
 
-/** Seconds between start-up attempts: 1, 2, 4, 8, then every 15. */
-const backoffSeconds = (attempt: number) => Math.min(15, 2 ** (attempt - 1));
-
 /**
- * Waits at start-up until PostgreSQL accepts a connection, retrying with back-off (a database
- * that starts after the server, as in docker compose), and gives up after
- * `DATABASE_CONNECT_ATTEMPTS` so that an orchestrator sees the failure and restarts the process.
+ * The server's side of "the CLI works beside a running server": when this process holds the
+ * embedded database's files, it serves them on a Unix socket once the application has started
+ * (after migrations), and stops before the database closes.
  */
-async function waitForDatabase(config: SsoConfig): Promise<void> {
-  const { url, connectAttempts, connectTimeout } = config.database;
-  const logger = new Logger('Database');
-  for (let attempt = 1; ; attempt++) {
-    const client = new Client({
-      connectionString: url!,
-      connectionTimeoutMillis: connectTimeout * 1000,
-    });
+@Injectable()
+class ShareEmbeddedDatabase implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Database');
+  private server: EmbeddedSocketServer | null = null;
+
+  constructor(
+    @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+    @Inject(DATABASE_CONNECTION) private readonly connection: DatabaseConnection,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.connection.kind !== 'embedded') return;
+    const socketDir = embeddedSocketDir(this.config);
     try {
-      await client.connect();
-      await client.end();
-      if (attempt > 1) logger.log(`Reached the database after ${attempt} attempts`);
-      return;
+      this.server = await serveEmbeddedDatabase(await embeddedInstance(), socketDir);
+      this.logger.log(`Sharing the embedded database with the CLI at ${this.server.path}`);
     } catch (error) {
-      await client.end().catch(() => undefined);
-      const reason = (error as Error).message || (error as NodeJS.ErrnoException).code || 'error';
-      if (attempt >= connectAttempts) {
-        throw new Error(`Cannot reach the database after ${attempt} attempt(s): ${reason}`);
-      }
-      const wait = backoffSeconds(attempt);
-      logger.warn(
-        `Cannot reach the database (${reason}); attempt ${attempt} of ${connectAttempts}, retrying in ${wait} s`,
+      // Serving is a convenience: the server runs without it, and the CLI then says it is busy.
+      this.logger.warn(
+        `Cannot share the embedded database at ${socketDir} (${(error as Error).message}); ` +
+          'CLI commands need the server stopped',
       );
-      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
     }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.server?.close();
+    this.server = null;
   }
 }
 
-/** The TypeORM connection: PostgreSQL with `DATABASE_URL`, the embedded database otherwise. */
+/** Decides once how this process reaches its database (see `connectDatabase`). */
+@Module({
+  providers: [
+    {
+      provide: DATABASE_CONNECTION,
+      inject: [SSO_CONFIG],
+      useFactory: (config: SsoConfig) => connectDatabase(config),
+    },
+  ],
+  exports: [DATABASE_CONNECTION],
+})
+class DatabaseConnectionModule {}
+
+/**
+ * The TypeORM connection: PostgreSQL with `DATABASE_URL`, the embedded database otherwise (its
+ * files, or a running server's through its socket). `DatabaseModule.forRoot({ shareEmbedded:
+ * true })` (the server) also serves its embedded database to the CLI.
+ */
 @Module({
   imports: [
     MetricsModule,
+    DatabaseConnectionModule,
     TypeOrmModule.forRootAsync({
-      inject: [SSO_CONFIG],
-      useFactory: async (config: SsoConfig) => {
-        if (config.database.url !== null) await waitForDatabase(config);
-        if (config.database.url === null) {
-          // Held until the process exits; a second process gets a clear error instead of corrupt files.
-          lockEmbeddedDatabase(embeddedDataDir(config));
-          new Logger('Database').log(`Using the embedded database in ${embeddedDataDir(config)}`);
-        }
-        // waitForDatabase did the retrying, with back-off; Nest's fixed-delay loop is off.
+      imports: [DatabaseConnectionModule],
+      inject: [SSO_CONFIG, DATABASE_CONNECTION],
+      useFactory: (config: SsoConfig, connection: DatabaseConnection) => ({
+        ...dataSourceOptions(config, connection),
+        // connectDatabase did the waiting, with back-off; Nest's fixed-delay loop is off.
+        retryAttempts: 0,
         // Each feature module brings its own entities with TypeOrmModule.forFeature.
-        return { ...dataSourceOptions(config), autoLoadEntities: true, retryAttempts: 0 };
-      },
+        autoLoadEntities: true,
+      }),
     }),
   ],
   providers: [MigrateOnStart, PoolMetrics],
+  exports: [DatabaseConnectionModule],
 })
-export class DatabaseModule {}
+export class DatabaseModule {
+  static forRoot(options: { shareEmbedded?: boolean } = {}): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: options.shareEmbedded ? [ShareEmbeddedDatabase] : [],
+    };
+  }
+}

@@ -5,9 +5,10 @@ import { dirname, join } from 'node:path';
 export class EmbeddedDatabaseBusyError extends Error {
   constructor(dataDir: string, pid: number) {
     super(
-      `The embedded database in ${dataDir} is in use by process ${pid} (a running server or CLI). ` +
-        'The embedded database serves one process at a time: stop that process first, or use ' +
-        'PostgreSQL by setting DATABASE_URL, which any number of processes can share.',
+      `The embedded database in ${dataDir} is in use by process ${pid}, which does not share it: ` +
+        'another CLI command, or a server still starting (try again in a moment). A running ' +
+        'server shares it with the CLI through a socket; processes on other machines need ' +
+        'PostgreSQL (set DATABASE_URL).',
     );
     this.name = 'EmbeddedDatabaseBusyError';
   }

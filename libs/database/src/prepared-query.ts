@@ -1,4 +1,5 @@
 import type { Repository, ObjectLiteral } from 'typeorm';
+import { sharesOneSession } from './data-source-options';
 
 /** The part of node-postgres' `Pool` used here. */
 interface PreparingPool {
@@ -8,8 +9,9 @@ interface PreparingPool {
 /**
  * Runs a hot-path query. On PostgreSQL it goes straight to node-postgres' pool as a named
  * prepared statement: parsed and planned once per connection (PostgreSQL's CPU per query fell by
- * two thirds) and without TypeORM's per-query overhead. Elsewhere (the embedded database) it
- * runs through TypeORM. `name` must be unique per distinct `text`.
+ * two thirds) and without TypeORM's per-query overhead. On the embedded database (directly or
+ * through a server's socket: one session for all) it runs through TypeORM, unnamed. `name` must
+ * be unique per distinct `text`.
  */
 export async function preparedQuery<R>(
   repository: Repository<ObjectLiteral>,
@@ -18,10 +20,8 @@ export async function preparedQuery<R>(
   values: unknown[],
 ): Promise<R[]> {
   const { connection } = repository.manager;
-  // The embedded database plugs its own driver in (options.driver) and takes no statement names.
-  const embedded = (connection.options as { driver?: unknown }).driver !== undefined;
   const pool = (connection.driver as { master?: PreparingPool }).master;
-  if (pool && !embedded)
+  if (pool && !sharesOneSession(connection.options))
     return (await pool.query<R>({ name: `nest-sso-${name}`, text, values })).rows;
   return repository.query<R[]>(text, values);
 }
