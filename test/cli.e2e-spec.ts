@@ -16,20 +16,27 @@ describe('Admin CLI commands', () => {
   afterAll(() => t.close());
 
   /** Runs one command as the CLI would (argument parsing included); its output, or its error. */
-  const cli = async (command: string, flags: Record<string, string> = {}) => {
+  const cli = async (
+    command: string,
+    flags: Record<string, string | true> = {},
+    settings: Record<string, string> = env,
+  ) => {
     const argv = [
       command,
-      ...Object.entries(flags).flatMap(([name, value]) => [`--${name}`, value]),
+      ...Object.entries(flags).flatMap(([name, value]) =>
+        value === true ? [`--${name}`] : [`--${name}`, value],
+      ),
     ];
     let out = '';
     let err = '';
-    const code = await runCli(argv, createCliContext(env), {
-      out: (text) => (out += text),
-      err: (text) => (err += text),
-    });
+    const code = await runCli(
+      argv,
+      createCliContext(settings, (text) => (err += text)),
+      { out: (text) => (out += text), err: (text) => (err += text) },
+    );
     return { code, out: out.trimEnd(), err: err.trimEnd() };
   };
-  const run = async (command: string, flags: Record<string, string> = {}) => {
+  const run = async (command: string, flags: Record<string, string | true> = {}) => {
     const result = await cli(command, flags);
     if (result.code !== 0) throw new Error(result.err.replace(/^Error: /, ''));
     return result.out;
@@ -153,5 +160,114 @@ describe('Admin CLI commands', () => {
     expect(await run('migrations:show', {})).toBe(
       MIGRATIONS.map((migration) => `[X] ${migration.name}`).join('\n'),
     );
+  });
+
+  it('should list users, accounts and memberships, as tables or as JSON for scripts, and remove a membership', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const [ann, ben] = [`ann-${tag}@example.com`, `ben-${tag}@example.com`];
+    await run('users:create', { email: ann, password: 'pw-123456', permissions: 'p' });
+    await run('users:create', { email: ben, password: 'pw-123456' });
+    await run('accounts:create', { name: `acme-${tag}` });
+    await run('memberships:add', { account: `acme-${tag}`, email: ann, permissions: 'a,b' });
+    await run('memberships:add', { account: `acme-${tag}`, email: ben });
+
+    const users = JSON.parse(await run('users:list', { json: true, limit: '10000' })) as {
+      users: Record<string, unknown>[];
+      total: number;
+    };
+    expect(users.total).toBeGreaterThanOrEqual(2);
+    expect(users.users.find((u) => u.email === ann)).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      email: ann,
+      username: null,
+      permissions: ['p'],
+      is_active: true,
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    const text = (await run('users:list', { limit: '1' })).split('\n');
+    expect(text[0]).toMatch(/^email\s+username\s+active\s+permissions\s+id\s+created$/);
+    expect(text.at(-1)).toBe(`(1-1 of ${users.total})`);
+
+    const accounts = JSON.parse(await run('accounts:list', { json: true })) as {
+      accounts: { id: string; name: string }[];
+    };
+    const acme = accounts.accounts.find((a) => a.name === `acme-${tag}`)!;
+    expect(await run('accounts:list')).toMatch(new RegExp(`^acme-${tag}\\s+${acme.id}\\s`, 'm'));
+
+    const members = async (flags: Record<string, string>) =>
+      (
+        JSON.parse(await run('memberships:list', { ...flags, json: true })) as {
+          memberships: Record<string, unknown>[];
+        }
+      ).memberships.map((m) => [m.account_name, m.email, m.permissions]);
+    expect(await members({ account: `acme-${tag}` })).toEqual([
+      [`acme-${tag}`, ann, ['a', 'b']],
+      [`acme-${tag}`, ben, []],
+    ]);
+    expect(await members({ email: ann })).toEqual([[`acme-${tag}`, ann, ['a', 'b']]]);
+    const table = (await run('memberships:list', { account: acme.id })).split('\n');
+    expect(table.map((line) => line.split(/\s+/))).toEqual([
+      ['account', 'user', 'permissions'],
+      [`acme-${tag}`, ann, 'a,b'],
+      [`acme-${tag}`, ben, '-'],
+    ]);
+
+    expect(await run('memberships:remove', { account: `acme-${tag}`, email: ben })).toBe(
+      `Removed ${ben} from "acme-${tag}"`,
+    );
+    expect(await members({ account: `acme-${tag}` })).toEqual([[`acme-${tag}`, ann, ['a', 'b']]]);
+    expect(await cli('memberships:remove', { account: `acme-${tag}`, email: ben })).toMatchObject({
+      code: 3,
+      err: 'Error: No such membership',
+    });
+  });
+
+  it('should exit with the documented codes: 2 usage, 3 not found, 4 already exists', async () => {
+    expect(await cli('users:lsit')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('(Did you mean users:list?)') as unknown,
+    });
+    expect(await cli('users:list', { colour: 'red' })).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("unknown option '--colour'") as unknown,
+    });
+    expect(await cli('users:list', { limit: '0' })).toMatchObject({
+      code: 2,
+      err: 'Error: --limit must be a whole number from 1 to 10000 (got "0")',
+    });
+    expect(await cli('sessions:list', { email: 'nobody@example.com' })).toMatchObject({
+      code: 3,
+      err: 'Error: No user "nobody@example.com"',
+    });
+    const email = `dup-${randomUUID().slice(0, 8)}@example.com`;
+    await run('users:create', { email, password: 'pw-123456' });
+    expect(await cli('users:create', { email, password: 'pw-123456' })).toMatchObject({ code: 4 });
+  });
+
+  it('should fail at once, saying why, on a database that does not exist', async () => {
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = '/nest_sso_no_such_database';
+    const started = Date.now();
+    const result = await cli('users:list', {}, { ...env, DATABASE_URL: url.toString() });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result).toMatchObject({
+      code: 1,
+      err: 'Error: Cannot connect to the database: database "nest_sso_no_such_database" does not exist (PostgreSQL error 3D000); retrying cannot help, check DATABASE_URL',
+    });
+  });
+
+  it('should show each attempt to reach a database that is not up', async () => {
+    const result = await cli(
+      'users:list',
+      {},
+      { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x', DATABASE_CONNECT_ATTEMPTS: '2' },
+    );
+    expect(result.code).toBe(1);
+    expect(result.err.split('\n')).toEqual([
+      expect.stringMatching(
+        /^Cannot reach the database \(connect ECONNREFUSED 127\.0\.0\.1:1\); attempt 1 of 2, retrying in 1 s$/,
+      ),
+      'Error: Cannot reach the database after 2 attempt(s): connect ECONNREFUSED 127.0.0.1:1',
+    ]);
   });
 });

@@ -107,6 +107,22 @@ export class AccountsService {
     });
   }
 
+  /**
+   * Memberships with their account and user, by account name then email: of one account, of one
+   * user, of both (at most one row), or all.
+   */
+  listMemberships(filter: { accountId?: string; userId?: string }): Promise<Membership[]> {
+    const { accountId, userId } = filter;
+    return this.memberships.find({
+      where: {
+        ...(accountId !== undefined && { accountId }),
+        ...(userId !== undefined && { userId }),
+      },
+      relations: { account: true, user: true },
+      order: { account: { name: 'ASC' }, user: { email: 'ASC' } },
+    });
+  }
+
   /** All memberships of a user, with their accounts, by account name. */
   membershipsOf(userId: string): Promise<Membership[]> {
     return this.memberships.find({

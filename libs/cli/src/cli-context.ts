@@ -41,7 +41,11 @@ export function createCliContext(
         { logger: warningsTo(warn), abortOnError: false },
       )),
     close: async () => {
-      if (app) await (await app).close();
+      // An application that failed to start has nothing to close; its error is already reported.
+      await app?.then(
+        (context) => context.close(),
+        () => undefined,
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
 import { generateKeyFile, KeyKind, loadKeySet, retireKeyFile } from '@nest-sso/keys';
 import type { CliContext } from './cli-context';
-import { CliError, DefineCommand, Print } from './command';
+import { CliError, DefineCommand, EXIT, Print } from './command';
 import { table } from './table';
 
 const KINDS: KeyKind[] = ['RS256', 'ES256', 'EdDSA'];
@@ -12,7 +12,10 @@ function activationTime(value: string | undefined, publishAhead: number): Date |
   if (value === undefined) return new Date(Date.now() + publishAhead * 1000);
   const date = new Date(value);
   if (Number.isNaN(date.getTime()))
-    throw new CliError(`--activate-at must be "now" or an ISO 8601 time (got "${value}")`);
+    throw new CliError(
+      `--activate-at must be "now" or an ISO 8601 time (got "${value}")`,
+      EXIT.usage,
+    );
   return date;
 }
 
@@ -32,10 +35,16 @@ export function registerKeyCommands(define: DefineCommand, { config }: CliContex
     .action(async (options: { issuer: string; alg: string; bits: string; activateAt?: string }) => {
       const kind = options.alg as KeyKind;
       if (!KINDS.includes(kind))
-        throw new CliError(`--alg must be one of ${KINDS.join(', ')} (got "${options.alg}")`);
+        throw new CliError(
+          `--alg must be one of ${KINDS.join(', ')} (got "${options.alg}")`,
+          EXIT.usage,
+        );
       const bits = Number(options.bits) as (typeof BITS)[number];
       if (!BITS.includes(bits))
-        throw new CliError(`--bits must be one of ${BITS.join(', ')} (got "${options.bits}")`);
+        throw new CliError(
+          `--bits must be one of ${BITS.join(', ')} (got "${options.bits}")`,
+          EXIT.usage,
+        );
       const activateAt = activationTime(options.activateAt, config.keyPublishAhead);
       const key = await generateKeyFile(config, { issuer: options.issuer, kind, bits, activateAt });
       const when = activateAt ? `activates at ${activateAt.toISOString()}` : 'active at once';

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { SsoError } from '@nest-sso/common';
 import type { CliContext } from './cli-context';
-import { CliOutput, CommandOutput, EXIT } from './command';
+import { CliError, CliOutput, CommandOutput, EXIT, ExitCode } from './command';
 import { registerAccountCommands } from './account-commands';
 import { registerKeyCommands } from './key-commands';
 import { registerMigrationCommands } from './migration-commands';
@@ -32,8 +33,8 @@ export function createProgram(context: CliContext, output: CliOutput): Command {
 }
 
 /**
- * Runs the CLI on `argv` (without the node and script names) and returns its exit code: 0 on
- * success, 1 when the command failed (the message is printed), 2 for a usage error.
+ * Runs the CLI on `argv` (without the node and script names) and returns its exit code (`EXIT`):
+ * 0 on success, 2 for a usage error, otherwise the failure's code, its message printed.
  */
 export async function runCli(
   argv: string[],
@@ -54,8 +55,19 @@ export async function runCli(
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     output.err(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.failed;
+    return exitCodeOf(error);
   } finally {
     await context.close();
   }
+}
+
+/** The exit code of a failed command: the use cases' error codes that scripts branch on. */
+function exitCodeOf(error: unknown): ExitCode {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof SsoError) {
+    if (error.code === 'not_found') return EXIT.notFound;
+    if (error.code === 'conflict') return EXIT.conflict;
+    if (error.code === 'validation_failed') return EXIT.usage;
+  }
+  return EXIT.failed;
 }

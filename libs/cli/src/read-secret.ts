@@ -1,4 +1,4 @@
-import { CliError } from './command';
+import { CliError, EXIT } from './command';
 
 /**
  * A secret given on the command line (`--password`) or, with `--password-stdin`, read from
@@ -10,10 +10,11 @@ export async function readSecret(
   stdin: AsyncIterable<Buffer | string> = process.stdin,
 ): Promise<string> {
   if (options.password !== undefined && options.passwordStdin) {
-    throw new CliError('Give either --password or --password-stdin, not both');
+    throw new CliError('Give either --password or --password-stdin, not both', EXIT.usage);
   }
   if (options.password !== undefined) return options.password;
-  if (!options.passwordStdin) throw new CliError('Give --password <password> or --password-stdin');
+  if (!options.passwordStdin)
+    throw new CliError('Give --password <password> or --password-stdin', EXIT.usage);
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks)

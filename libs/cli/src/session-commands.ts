@@ -2,7 +2,7 @@ import { SessionAdminUseCase, UserAdminUseCase } from '@nest-sso/admin';
 import { Actors, AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
 import type { CliContext } from './cli-context';
-import { CliError, DefineCommand, Print } from './command';
+import { CliError, DefineCommand, EXIT, Print, wholeNumber } from './command';
 import { table } from './table';
 
 /** sessions:* and events:list — operators' view of sessions and of the audit trail. */
@@ -34,14 +34,17 @@ export function registerSessionCommands(define: DefineCommand, context: CliConte
     .option('--email <login>', 'email or username: end all their sessions')
     .action(async (options: { id?: string; email?: string }) => {
       if ((options.id === undefined) === (options.email === undefined)) {
-        throw new CliError('Give either --id <session id> or --email <email or username>');
+        throw new CliError(
+          'Give either --id <session id> or --email <email or username>',
+          EXIT.usage,
+        );
       }
       const app = await context.app();
       const sessions = app.get(SessionAdminUseCase);
       if (options.id !== undefined) {
         await sessions.end(Actors.cli(), options.id).catch((error: unknown) => {
           if (error instanceof SsoError && error.code === 'not_found') {
-            throw new CliError(`No active session ${options.id}`);
+            throw new CliError(`No active session ${options.id}`, EXIT.notFound);
           }
           throw error;
         });
@@ -58,12 +61,7 @@ export function registerSessionCommands(define: DefineCommand, context: CliConte
     .option('--email <login>', 'only the events of this user (email or username)')
     .option('--limit <n>', 'how many events, 1 to 10000', '50')
     .action(async (options: { email?: string; limit: string }) => {
-      const limit = Number(options.limit);
-      if (!/^\d+$/.test(options.limit) || limit < 1 || limit > 10_000) {
-        throw new CliError(
-          `--limit must be a whole number from 1 to 10000 (got "${options.limit}")`,
-        );
-      }
+      const limit = wholeNumber('--limit', options.limit, 1, 10_000);
       const app = await context.app();
       const userId = options.email
         ? (await app.get(UserAdminUseCase).getByLogin(options.email)).id

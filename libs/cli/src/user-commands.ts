@@ -1,8 +1,9 @@
-import { UserAdminUseCase } from '@nest-sso/admin';
+import { toAdminUser, UserAdminUseCase } from '@nest-sso/admin';
 import { Actors } from '@nest-sso/audit';
 import type { CliContext } from './cli-context';
-import type { DefineCommand, Print } from './command';
+import { DefineCommand, Print, printJson, wholeNumber } from './command';
 import { permissionList, readSecret } from './read-secret';
+import { table } from './table';
 
 interface PasswordOptions {
   password?: string;
@@ -67,5 +68,29 @@ export function registerUserCommands(define: DefineCommand, context: CliContext,
       const user = await admin.getByLogin(options.email);
       const ended = await admin.setPassword(Actors.cli(), user.id, password);
       print(`Set the password of ${user.email}; ended ${ended} session(s)`);
+    });
+
+  define('users:list', 'List users by email')
+    .option('--limit <n>', 'how many users, 1 to 10000', '100')
+    .option('--offset <n>', 'how many to skip first', '0')
+    .option('--json', 'print JSON for scripts: {"users": [...], "total": n}, as GET /admin/users')
+    .action(async (options: { limit: string; offset: string; json?: boolean }) => {
+      const limit = wholeNumber('--limit', options.limit, 1, 10_000);
+      const offset = wholeNumber('--offset', options.offset, 0, Number.MAX_SAFE_INTEGER);
+      const [list, total] = await (await users()).list(limit, offset);
+      if (options.json) return printJson(print, { users: list.map(toAdminUser), total });
+      if (total === 0) return print('No users');
+      const rows = list.map((u) => [
+        u.email,
+        u.username ?? '-',
+        u.isActive ? 'yes' : 'no',
+        u.permissions.join(',') || '-',
+        u.id,
+        u.createdAt.toISOString(),
+      ]);
+      const shown = `${list.length === 0 ? 0 : offset + 1}-${offset + list.length} of ${total}`;
+      print(
+        `${table(['email', 'username', 'active', 'permissions', 'id', 'created'], rows)}\n(${shown})`,
+      );
     });
 }

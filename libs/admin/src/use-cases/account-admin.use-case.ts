@@ -38,6 +38,19 @@ export class AccountAdminUseCase {
     return this.accounts.list();
   }
 
+  /**
+   * Memberships, each with its account and user: of the account named by id or name, of the user,
+   * of both, or all. `not_found` for an unknown account or user.
+   */
+  async listMemberships(filter: { account?: string; userId?: string }): Promise<Membership[]> {
+    if (filter.userId !== undefined) await this.users.get(filter.userId);
+    const accountId =
+      filter.account === undefined
+        ? undefined
+        : (await accountExists(() => this.accounts.getByRef(filter.account!))).id;
+    return this.accounts.listMemberships({ accountId, userId: filter.userId });
+  }
+
   /** Makes the user a member of the account with `permissions`, or replaces their permissions. */
   async setMembership(
     actor: Actor,

@@ -131,6 +131,35 @@ describe('Operator use cases', () => {
     });
   });
 
+  it('should list memberships by account or by user, with the account and the user', async () => {
+    const [ann, ben] = [await newUser(), await newUser()];
+    const [north, south] = [
+      await accounts.create(admin, `north-${randomUUID().slice(0, 8)}`),
+      await accounts.create(admin, `south-${randomUUID().slice(0, 8)}`),
+    ];
+    await accounts.setMembership(admin, north.id, ben.id, ['b']);
+    await accounts.setMembership(admin, north.name, ann.id, ['a']);
+    await accounts.setMembership(admin, south.name, ann.id, []);
+    const rows = (list: Awaited<ReturnType<AccountAdminUseCase['listMemberships']>>) =>
+      list.map((m) => [m.account?.name, m.user?.email, m.permissions]);
+
+    const byEmail = [ann, ben].sort((x, y) => x.email.localeCompare(y.email));
+    expect(rows(await accounts.listMemberships({ account: north.name }))).toEqual(
+      byEmail.map((u) => [north.name, u.email, u === ann ? ['a'] : ['b']]),
+    );
+    expect(rows(await accounts.listMemberships({ userId: ann.id }))).toEqual([
+      [north.name, ann.email, ['a']],
+      [south.name, ann.email, []],
+    ]);
+    expect(rows(await accounts.listMemberships({ account: south.id, userId: ben.id }))).toEqual([]);
+    await expect(accounts.listMemberships({ account: 'no-such-account' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(accounts.listMemberships({ userId: randomUUID() })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
   it('should answer not_found for an id that is no user, or not a UUID', async () => {
     await expect(users.get(randomUUID())).rejects.toMatchObject({ code: 'not_found' });
     await expect(users.get('alice')).rejects.toMatchObject({ code: 'not_found' });

@@ -1,0 +1,105 @@
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { waitFor } from './wait-for';
+
+/** The repository root. */
+export const ROOT = join(__dirname, '..', '..');
+
+const BUILT = Symbol.for('nest-sso.built');
+
+/**
+ * Builds the project once per test run (incremental: seconds when dist/ is current), for the
+ * suites that run the real programs as separate processes, as operators do.
+ */
+export function ensureBuilt(): void {
+  const holder = globalThis as { [BUILT]?: boolean };
+  if (holder[BUILT]) return;
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  holder[BUILT] = true;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The environment a child process gets: the settings given, and nothing of the test's own. */
+export function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...settings };
+}
+
+/** A server started as its own process (`node dist/…/main.js`), with everything it logged. */
+export interface ServerProcess {
+  readonly process: ChildProcess;
+  readonly url: string;
+  output(): string;
+  /** SIGTERM, then resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts the built identity server in `cwd` and waits until `/health/ready` answers 200. */
+export async function startServerProcess(
+  cwd: string,
+  settings: Record<string, string>,
+  timeoutMs = 90_000,
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'dist', 'apps', 'identity-server', 'src', 'main.js')],
+    { cwd, env: childEnv({ SSO_LOG_FORMAT: 'json', ...settings, PORT: String(port) }) },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`The server exited early:\n${output}`);
+      return fetch(`${url}/health/ready`).then(
+        (response) => response.ok,
+        () => false,
+      );
+    },
+    `the server on port ${port}`,
+    timeoutMs,
+  );
+  return {
+    process: child,
+    url,
+    output: () => output,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Runs a program to its end; its exit code and output. */
+export function run(
+  file: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; input?: string },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      file,
+      args,
+      { cwd: options.cwd, env: options.env },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          stdout,
+          stderr,
+        }),
+    );
+    child.stdin?.end(options.input ?? '');
+  });
+}
