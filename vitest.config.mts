@@ -37,7 +37,7 @@ export default defineConfig({
         resolve,
         test: {
           name: 'unit',
-          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts'],
+          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'deploy/**/*.spec.ts'],
           environment: 'node',
         },
       },
