@@ -57,6 +57,8 @@ export function parseConfig(env: Env): SsoConfig {
     host: read('HOST') ?? '0.0.0.0',
     port,
     shutdownTimeout: integer(read, 'SSO_SHUTDOWN_TIMEOUT', 10, 1, 3600),
+    shutdownDelay: integer(read, 'SSO_SHUTDOWN_DELAY', 0, 0, 600),
+    http: httpLimits(read),
     log: {
       level: oneOf(
         read,
@@ -126,6 +128,24 @@ export function parseConfig(env: Env): SsoConfig {
 }
 
 type Read = (name: string) => string | undefined;
+
+function httpLimits(read: Read): SsoConfig['http'] {
+  const headersTimeout = integer(read, 'SSO_HTTP_HEADERS_TIMEOUT', 10, 1, 300);
+  const requestTimeout = integer(read, 'SSO_HTTP_REQUEST_TIMEOUT', 30, 1, 3600);
+  if (requestTimeout < headersTimeout) {
+    // Node requires it: the whole request cannot take less time than its headers.
+    throw new ConfigError(
+      'SSO_HTTP_REQUEST_TIMEOUT',
+      `must be at least SSO_HTTP_HEADERS_TIMEOUT (${headersTimeout} s), got ${requestTimeout}`,
+    );
+  }
+  return {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: integer(read, 'SSO_HTTP_KEEP_ALIVE_TIMEOUT', 65, 1, 3600),
+    maxConnections: integer(read, 'SSO_HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+  };
+}
 
 function oneOf<T extends string>(read: Read, name: string, allowed: readonly T[], fallback: T): T {
   const value = read(name) ?? fallback;
