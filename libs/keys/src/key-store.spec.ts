@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, MockInstance, vi } from 'vitest';
 import type { SsoConfig } from '@nest-sso/config';
-import { generateKeyFile, retireKeyFile } from './key-files';
+import { generateKeyFile } from './key-files';
 import { KeyStore } from './key-store';
 import { loadKeySet } from './load-key-set';
+import { retireKeyFile } from './retire-key-file';
 
 const ISSUER = 'sso';
 
