@@ -73,7 +73,7 @@ export async function createApp(
     if (shutdown.draining) void reply.header('Connection', 'close');
     done(null, payload);
   });
-  serveApiDocs(app);
+  serveApiDocs(app, config);
   if (config.corsOrigins) {
     app.enableCors({
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
