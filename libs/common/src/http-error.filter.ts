@@ -49,7 +49,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
-    if (request.raw.destroyed || reply.raw.destroyed) {
+    if (reply.raw.destroyed || request.raw.socket?.destroyed === true) {
       // The client went away (an aborted body, a closed socket): there is no one to answer, and
       // its socket error is not the database's.
       this.logger.debug(`Request abandoned by the client: ${(exception as Error).message}`);
