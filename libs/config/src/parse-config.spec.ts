@@ -80,6 +80,13 @@ describe(parseConfig.name, () => {
     });
   });
 
+  it('should take the JWKS max-age from its floor up, and publish keys twice that ahead by default', () => {
+    expect(parseConfig({ SSO_JWKS_MAX_AGE: '30' })).toMatchObject({
+      jwksMaxAge: 30,
+      keyPublishAhead: 60,
+    });
+  });
+
   it('should treat an empty variable as unset', () => {
     expect(parseConfig({ SSO_SESSION_EXPIRATION: '', PORT: ' ' })).toMatchObject({
       sessionExpiration: null,
@@ -121,6 +128,9 @@ describe(parseConfig.name, () => {
     ],
     [{ SSO_LOG_LEVEL: 'loud' }, 'SSO_LOG_LEVEL must be one of trace, debug'],
     [{ SSO_LOG_FORMAT: 'xml' }, 'SSO_LOG_FORMAT must be one of json, pretty'],
+    [{ SSO_JWKS_MAX_AGE: '0' }, 'SSO_JWKS_MAX_AGE must be at least 30 seconds (got 0)'],
+    [{ SSO_JWKS_MAX_AGE: '29' }, 'SSO_JWKS_MAX_AGE must be at least 30 seconds (got 29)'],
+    [{ SSO_JWKS_MAX_AGE: '-1' }, 'SSO_JWKS_MAX_AGE must be a whole number'],
   ])('should refuse %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(message);
