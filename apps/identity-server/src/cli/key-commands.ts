@@ -1,4 +1,10 @@
-import { KeyKind, generateKeyFile, loadKeySet, retireKeyFile } from '@nest-sso/keys';
+import {
+  algorithmChangeWarning,
+  KeyKind,
+  generateKeyFile,
+  loadKeySet,
+  retireKeyFile,
+} from '@nest-sso/keys';
 import type { Command } from './commands';
 import { table } from './table';
 
@@ -32,7 +38,11 @@ export const KEY_COMMANDS: Record<string, Command> = {
         throw new Error(`--bits must be one of ${BITS.join(', ')} (got "${flags.bits}")`);
       const activateAt = activationTime(flags['activate-at'], config.keyPublishAhead);
       const issuer = flags.issuer ?? config.identity;
+      const before = await loadKeySet(config, { generate: false }).catch(() => null);
       const key = await generateKeyFile(config, { issuer, kind, bits, activateAt });
+      const algorithm = kind === 'RS256' ? config.encodeAlgorithm : kind;
+      const warning = before && algorithmChangeWarning(before.keySet, issuer, algorithm);
+      if (warning) console.error(`Warning: ${warning}`);
       const when = activateAt ? `activates at ${activateAt.toISOString()}` : 'active at once';
       const listing = key.listed
         ? 'listed first in keys.json'
