@@ -9,6 +9,7 @@ export default tseslint.config(
       'data/**',
       'coverage/**',
       '*.mjs',
+      '*.cjs',
       '*.mts',
       'bench/results/**',
     ],
@@ -32,7 +33,7 @@ export default tseslint.config(
   },
   {
     // Tests read response bodies, which supertest types as `any`.
-    files: ['test/**/*.ts', '**/*.spec.ts'],
+    files: ['test/**/*.ts', '**/*.spec.ts', '**/*.int-spec.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -8,6 +8,7 @@ const LIBS = [
   'admin',
   'audit',
   'auth',
+  'cli',
   'common',
   'config',
   'database',
@@ -38,6 +39,19 @@ export default defineConfig({
           name: 'unit',
           include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts'],
           environment: 'node',
+        },
+      },
+      {
+        oxc,
+        resolve,
+        test: {
+          // Service-level tests: use cases and queries against the real test database, no HTTP.
+          name: 'integration',
+          include: ['libs/**/*.int-spec.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -166,8 +166,11 @@ describe('Admin API', () => {
     const adminUid = decodePart(adminToken, 1).uid as string;
     expect(event).toMatchObject({
       type: 'admin_action',
+      userId: user.id,
       sessionId: decodePart(adminToken, 1).sid,
-      reason: `user_updated by ${adminUid}`,
+      actorId: adminUid,
+      via: 'admin_api',
+      reason: 'user_updated',
     });
   });
 

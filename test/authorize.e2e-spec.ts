@@ -1,8 +1,9 @@
 import { createHmac, createPublicKey, randomUUID, verify as cryptoVerify } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
+import { Actors } from '@nest-sso/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionsService } from '@nest-sso/sessions';
+import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
 import { UsersService } from '@nest-sso/users';
 import { createAccountWithMember, createUser } from './support/factories';
 import { forgeToken, rawToken, sessionClaims } from './support/forge';
@@ -198,7 +199,9 @@ describe('POST /authorize', () => {
     it('should refuse the session token of a revoked session', async () => {
       const user = await createUser(t.app);
       const session = await login(t.app, user.email);
-      await t.app.get(SessionsService).revokeById(decodePart(session, 1).sid as string, 'operator');
+      await t.app
+        .get(EndSessionsUseCase)
+        .one(decodePart(session, 1).sid as string, 'operator', Actors.cli());
       await expectRefused(session, 'session_revoked');
     });
 

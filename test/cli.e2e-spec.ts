@@ -1,32 +1,39 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliModule } from '../apps/identity-server/src/cli/cli.module';
-import { CliContext, COMMANDS } from '../apps/identity-server/src/cli/commands';
-import { parseConfig } from '@nest-sso/config';
+import { createCliContext, runCli } from '@nest-sso/cli';
+import { MIGRATIONS } from '@nest-sso/database';
 import { authorize, decodePart, login } from './support/http';
 import { startTestApp, TestApp } from './support/test-app';
 import { TEST_DATABASE_URL } from './support/test-database';
 
 describe('Admin CLI commands', () => {
   const env = { NODE_ENV: 'test', DATABASE_URL: TEST_DATABASE_URL, SSO_MIGRATE_ON_START: 'false' };
-  let cli: INestApplicationContext;
-  let context: CliContext;
   let t: TestApp;
   beforeAll(async () => {
-    cli = await NestFactory.createApplicationContext(CliModule.forRoot({ env }), { logger: false });
-    context = { config: parseConfig(env), app: () => Promise.resolve(cli) };
     t = await startTestApp();
   });
-  afterAll(async () => {
-    await t.close();
-    await cli.close();
-  });
+  afterAll(() => t.close());
 
-  const run = (command: string, flags: Record<string, string>) =>
-    COMMANDS[command].run(context, flags);
+  /** Runs one command as the CLI would (argument parsing included); its output, or its error. */
+  const cli = async (command: string, flags: Record<string, string> = {}) => {
+    const argv = [
+      command,
+      ...Object.entries(flags).flatMap(([name, value]) => [`--${name}`, value]),
+    ];
+    let out = '';
+    let err = '';
+    const code = await runCli(argv, createCliContext(env), {
+      out: (text) => (out += text),
+      err: (text) => (err += text),
+    });
+    return { code, out: out.trimEnd(), err: err.trimEnd() };
+  };
+  const run = async (command: string, flags: Record<string, string> = {}) => {
+    const result = await cli(command, flags);
+    if (result.code !== 0) throw new Error(result.err.replace(/^Error: /, ''));
+    return result.out;
+  };
 
   it('should create a user, an account and a membership that login and authorize then use', async () => {
     const tag = randomUUID().slice(0, 8);
@@ -103,15 +110,17 @@ describe('Admin CLI commands', () => {
     expect(await run('sessions:list', { email })).toBe(`${email} has no active session`);
 
     const events = (await run('events:list', { email })).split('\n');
-    expect(events[0]).toMatch(/^time\s+event\s+user\s+session\s+ip\s+reason$/);
+    expect(events[0]).toMatch(/^time\s+event\s+user\s+session\s+actor\s+via\s+ip\s+reason$/);
     expect(events.slice(1).map((line) => line.split(/\s+/)[1])).toEqual([
       'session_revoked',
       'session_revoked',
       'login_succeeded',
       'login_succeeded',
+      'admin_action',
     ]);
     expect(events[1]).toContain(sid2);
-    expect(events[1]).toMatch(/operator$/);
+    // Ended at the CLI: no acting user, no address, the operator's reason.
+    expect(events[1]).toMatch(/ - +cli +- +operator$/);
     await expect(run('events:list', { limit: '0' })).rejects.toThrow('--limit');
   });
 
@@ -142,7 +151,7 @@ describe('Admin CLI commands', () => {
 
   it('should report every migration as applied', async () => {
     expect(await run('migrations:show', {})).toBe(
-      '[X] InitialSchema1764000000000\n[X] SessionsSecurityAudit1764100000000',
+      MIGRATIONS.map((migration) => `[X] ${migration.name}`).join('\n'),
     );
   });
 });

@@ -1,6 +1,7 @@
 import request from 'supertest';
+import { Actors } from '@nest-sso/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionsService } from '@nest-sso/sessions';
+import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
 import { UsersService } from '@nest-sso/users';
 import { createUser } from './support/factories';
 import { authorize, decodePart, login } from './support/http';
@@ -45,7 +46,9 @@ describe('SSO_VERIFY_SESSION_TOKEN=false', () => {
   it('should accept a session token whose row was revoked, but still refuse an inactive user', async () => {
     const user = await createUser(t.app);
     const session = await login(t.app, user.email);
-    await t.app.get(SessionsService).revokeById(decodePart(session, 1).sid as string, 'operator');
+    await t.app
+      .get(EndSessionsUseCase)
+      .one(decodePart(session, 1).sid as string, 'operator', Actors.cli());
     const post = () =>
       request(t.app.getHttpServer()).post('/authorize').set('Authorization', `JWT ${session}`);
     await post().expect(200);

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { AdminModule } from '@nest-sso/admin';
+import { AdminApiModule } from '@nest-sso/admin';
 import { AuthModule, AuthModuleOptions } from '@nest-sso/auth';
 import { createValidationPipe, HttpErrorFilter } from '@nest-sso/common';
 import { ConfigModule, ConfigModuleOptions } from '@nest-sso/config';
@@ -26,7 +26,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         AuthModule.forRoot(options.auth),
-        AdminModule,
+        AdminApiModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

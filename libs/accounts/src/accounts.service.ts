@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
-import { preparedQuery } from '@nest-sso/common';
+import { preparedQuery } from '@nest-sso/database';
 import { Account } from './account.entity';
 import { AccountConflictError, AccountNotFoundError } from './accounts.errors';
 import { Membership } from './membership.entity';

@@ -19,6 +19,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { Actor, Actors } from '@nest-sso/audit';
 import { ApiErrors } from '@nest-sso/common';
 import {
   AdminAccountDto,
@@ -37,15 +38,14 @@ import {
   UpdateUserDto,
 } from './admin.dto';
 import { AdminApi, AdminRequest } from './admin.guard';
-import { Actor, AdminService } from './admin.service';
+import { AccountAdminUseCase } from './use-cases/account-admin.use-case';
+import { SessionAdminUseCase } from './use-cases/session-admin.use-case';
+import { UserAdminUseCase } from './use-cases/user-admin.use-case';
 
 export const API_AUTH_ADMIN = 'admin';
 
-const actorOf = (request: AdminRequest): Actor => ({
-  uid: request.admin!.uid,
-  sid: request.admin!.sid,
-  ip: request.ip,
-});
+const actorOf = (request: AdminRequest): Actor =>
+  Actors.admin(request.admin!.uid, request.admin!.sid, request.ip);
 
 /** The admin API: users, accounts, memberships and sessions, for operators while the server runs. */
 @ApiTags('admin')
@@ -54,21 +54,25 @@ const actorOf = (request: AdminRequest): Actor => ({
 @AdminApi()
 @Controller('admin')
 export class AdminController {
-  constructor(private readonly admin: AdminService) {}
+  constructor(
+    private readonly users: UserAdminUseCase,
+    private readonly accounts: AccountAdminUseCase,
+    private readonly sessions: SessionAdminUseCase,
+  ) {}
 
   @ApiOperation({ summary: 'Create a user' })
   @ApiCreatedResponse({ type: AdminUserDto })
   @ApiErrors(409)
   @Post('users')
   async createUser(@Req() request: AdminRequest, @Body() body: CreateUserDto) {
-    return toAdminUser(await this.admin.createUser(actorOf(request), body));
+    return toAdminUser(await this.users.create(actorOf(request), body));
   }
 
   @ApiOperation({ summary: 'List users, by email' })
   @ApiOkResponse({ type: AdminUserListDto })
   @Get('users')
   async listUsers(@Query() query: PageQueryDto): Promise<AdminUserListDto> {
-    const [users, total] = await this.admin.listUsers(query.limit ?? 50, query.offset ?? 0);
+    const [users, total] = await this.users.list(query.limit ?? 50, query.offset ?? 0);
     return { users: users.map(toAdminUser), total };
   }
 
@@ -76,7 +80,7 @@ export class AdminController {
   @ApiOkResponse({ type: AdminUserDto })
   @Get('users/:id')
   async getUser(@Param('id') id: string) {
-    return toAdminUser(await this.admin.getUser(id));
+    return toAdminUser(await this.users.get(id));
   }
 
   @ApiOperation({ summary: 'Update a user; is_active=false deactivates and ends all sessions' })
@@ -88,7 +92,13 @@ export class AdminController {
     @Param('id') id: string,
     @Body() body: UpdateUserDto,
   ) {
-    return toAdminUser(await this.admin.updateUser(actorOf(request), id, body));
+    const { user } = await this.users.update(actorOf(request), id, {
+      email: body.email,
+      username: body.username,
+      permissions: body.permissions,
+      isActive: body.is_active,
+    });
+    return toAdminUser(user);
   }
 
   @ApiOperation({ summary: "Reset a user's password; ends all their sessions" })
@@ -100,14 +110,14 @@ export class AdminController {
     @Param('id') id: string,
     @Body() body: SetPasswordDto,
   ) {
-    return { revoked_sessions: await this.admin.setPassword(actorOf(request), id, body.password) };
+    return { revoked_sessions: await this.users.setPassword(actorOf(request), id, body.password) };
   }
 
   @ApiOperation({ summary: "A user's active sessions" })
   @ApiOkResponse({ type: [AdminSessionDto] })
   @Get('users/:id/sessions')
   async listSessions(@Param('id') id: string) {
-    return { sessions: (await this.admin.listSessions(id)).map(toAdminSession) };
+    return { sessions: (await this.sessions.list(id)).map(toAdminSession) };
   }
 
   @ApiOperation({ summary: 'End a session' })
@@ -115,7 +125,7 @@ export class AdminController {
   @Delete('sessions/:id')
   @HttpCode(204)
   async revokeSession(@Req() request: AdminRequest, @Param('id') id: string): Promise<void> {
-    await this.admin.revokeSession(actorOf(request), id);
+    await this.sessions.end(actorOf(request), id);
   }
 
   @ApiOperation({ summary: 'Create an account (tenant)' })
@@ -123,7 +133,7 @@ export class AdminController {
   @ApiErrors(409)
   @Post('accounts')
   async createAccount(@Req() request: AdminRequest, @Body() body: CreateAccountDto) {
-    const account = await this.admin.createAccount(actorOf(request), body.name);
+    const account = await this.accounts.create(actorOf(request), body.name);
     return { id: account.id, name: account.name };
   }
 
@@ -132,7 +142,7 @@ export class AdminController {
   @Get('accounts')
   async listAccounts() {
     return {
-      accounts: (await this.admin.listAccounts()).map((a) => ({ id: a.id, name: a.name })),
+      accounts: (await this.accounts.list()).map((a) => ({ id: a.id, name: a.name })),
     };
   }
 
@@ -146,7 +156,7 @@ export class AdminController {
     @Body() body: SetMembershipDto,
   ) {
     return toAdminMembership(
-      await this.admin.setMembership(actorOf(request), account, userId, body.permissions),
+      await this.accounts.setMembership(actorOf(request), account, userId, body.permissions),
     );
   }
 
@@ -159,6 +169,6 @@ export class AdminController {
     @Param('account') account: string,
     @Param('userId') userId: string,
   ): Promise<void> {
-    await this.admin.removeMembership(actorOf(request), account, userId);
+    await this.accounts.removeMembership(actorOf(request), account, userId);
   }
 }

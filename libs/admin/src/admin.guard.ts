@@ -11,8 +11,12 @@ import type { Request } from 'express';
 import { IS_ADMIN_API, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { SessionsService } from '@nest-sso/sessions';
-import { AUTHORIZATION_TOKEN, AuthorizationClaims, TokensService } from '@nest-sso/tokens';
-import { tokenFromAuthorizationHeader } from '@nest-sso/auth';
+import {
+  AUTHORIZATION_TOKEN,
+  AuthorizationClaims,
+  TokensService,
+  tokenFromAuthorizationHeader,
+} from '@nest-sso/tokens';
 
 /** The permission that makes a user an administrator. */
 export const ADMIN_SCOPE = 'sso:admin';
@@ -47,10 +51,7 @@ export class AdminGuard implements CanActivate {
       );
     }
     // Revocation reaches the admin API at once, not at the token's exp.
-    const session = await this.sessions.findActive(claims.sid);
-    if (!session?.user?.isActive || session.userId !== claims.uid) {
-      throw new SsoError('session_revoked', 'The session is no longer valid');
-    }
+    await this.sessions.requireActive(claims.sid, claims.uid);
     request.admin = claims;
     return true;
   }

@@ -2,17 +2,15 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '@nest-sso/accounts';
 import { AuditModule } from '@nest-sso/audit';
 import { SessionsModule } from '@nest-sso/sessions';
-import { TokensModule } from '@nest-sso/tokens';
 import { UsersModule } from '@nest-sso/users';
-import { AdminController } from './admin.controller';
-import { AdminGuard } from './admin.guard';
-import { AdminService } from './admin.service';
-import { BootstrapAdmin } from './bootstrap-admin';
+import { AccountAdminUseCase } from './use-cases/account-admin.use-case';
+import { SessionAdminUseCase } from './use-cases/session-admin.use-case';
+import { UserAdminUseCase } from './use-cases/user-admin.use-case';
 
-/** The admin REST API under /admin, and the first admin from the environment. */
+/** What operators do, as use cases shared by every door: the admin API and the CLI. */
 @Module({
-  imports: [UsersModule, AccountsModule, SessionsModule, TokensModule, AuditModule],
-  controllers: [AdminController],
-  providers: [AdminService, AdminGuard, BootstrapAdmin],
+  imports: [UsersModule, AccountsModule, SessionsModule, AuditModule],
+  providers: [UserAdminUseCase, AccountAdminUseCase, SessionAdminUseCase],
+  exports: [UserAdminUseCase, AccountAdminUseCase, SessionAdminUseCase],
 })
 export class AdminModule {}

@@ -3,13 +3,20 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
 import { Repository } from 'typeorm';
 import { Metrics } from '@nest-sso/metrics';
+import type { Actor } from './actor';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
+
+/** Longest reason stored; reasons are codes from a fixed vocabulary, far shorter. */
+const REASON_MAX_LENGTH = 100;
 
 export interface AuthEventInput {
   type: AuthEventType;
+  /** Who acted, through which door, from which address. */
+  actor: Actor;
+  /** The user the event is about; defaults to the actor. */
   userId?: string | null;
+  /** The session the event is about; defaults to the actor's own session. */
   sessionId?: string | null;
-  ipAddress?: string | null;
   reason?: string;
 }
 
@@ -39,12 +46,14 @@ export class AuditService {
     }
     try {
       await this.events.insert(
-        inputs.map((input) => ({
-          type: input.type,
-          userId: input.userId ?? null,
-          sessionId: input.sessionId ?? null,
-          ipAddress: input.ipAddress && isIP(input.ipAddress) ? input.ipAddress : null,
-          reason: (input.reason ?? '').slice(0, 100),
+        inputs.map(({ type, actor, userId, sessionId, reason }) => ({
+          type,
+          userId: userId === undefined ? actor.userId : userId,
+          sessionId: sessionId === undefined ? (actor.sessionId ?? null) : sessionId,
+          actorId: actor.userId,
+          via: actor.via,
+          ipAddress: actor.ipAddress && isIP(actor.ipAddress) ? actor.ipAddress : null,
+          reason: (reason ?? '').slice(0, REASON_MAX_LENGTH),
         })),
       );
     } catch (error) {

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { AuditChannel } from './actor';
 
 /** What happened. Stable names: operators filter and alert on them. */
 export type AuthEventType =
@@ -27,15 +28,25 @@ export class AuthEvent {
   @Column({ type: 'varchar', length: 40 })
   type: AuthEventType;
 
+  /** The user the event is about (whose session, whose account). */
   @Column({ name: 'user_id', type: 'uuid', nullable: true })
   userId: string | null;
 
   @Column({ name: 'session_id', type: 'uuid', nullable: true })
   sessionId: string | null;
 
+  /** The user who acted: the user themself, an administrator, or `null` (CLI, system). */
+  @Column({ name: 'actor_id', type: 'uuid', nullable: true })
+  actorId: string | null;
+
+  /** The door the action came through. */
+  @Column({ type: 'varchar', length: 16, default: 'api' })
+  via: AuditChannel;
+
   @Column({ name: 'ip_address', type: 'varchar', length: 45, nullable: true })
   ipAddress: string | null;
 
+  /** A reason code from a fixed vocabulary (see docs), never free text from a request. */
   @Column({ type: 'varchar', length: 100, default: '' })
   reason: string;
 }

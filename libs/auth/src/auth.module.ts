@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { AccountsModule } from '@nest-sso/accounts';
 import { AuditModule } from '@nest-sso/audit';
 import { SessionsModule } from '@nest-sso/sessions';
-import { ThrottlingModule } from '@nest-sso/throttling';
+import { RateLimitGuard, ThrottlingModule } from '@nest-sso/throttling';
 import { TokensModule } from '@nest-sso/tokens';
 import { UsersModule } from '@nest-sso/users';
 import { AuthorizeController } from './controllers/authorize.controller';
@@ -25,7 +25,10 @@ export interface AuthModuleOptions {
   authorizationPayloadBuilder?: Type<AuthorizationPayloadBuilder>;
 }
 
-/** Login, authorize, the caller's profile, sessions and password; installs the global session guard. */
+/**
+ * Login, authorize, the caller's profile, sessions and password; installs the global guards (the
+ * per-IP rate limit, then the session guard).
+ */
 @Module({})
 export class AuthModule {
   static forRoot(options: AuthModuleOptions = {}): DynamicModule {
@@ -53,6 +56,9 @@ export class AuthModule {
           provide: AuthorizationPayloadBuilder,
           useClass: options.authorizationPayloadBuilder ?? AuthorizationPayloadBuilder,
         },
+        // Global guards run in this order: the per-IP budget first, so that a flood costs one
+        // counter update and never a token check, a database read or a password hash.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: SessionAuthGuard },
       ],
     };

@@ -1,7 +1,6 @@
 export * from './auth.module';
 export * from './dto/authorize.dto';
 export * from './dto/login.dto';
-export * from './guards/authorization-header';
 export * from './guards/current-auth.decorator';
 export * from './guards/session-auth.guard';
 export * from './payload/authorization-payload.builder';

@@ -5,4 +5,3 @@ export * from './public.decorator';
 export * from './client-error-handler';
 export * from './database-unavailable';
 export * from './api-docs';
-export * from './prepared-query';

@@ -2,30 +2,29 @@ import { resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import type { SsoConfig } from '@nest-sso/config';
-import { Account, Membership } from '@nest-sso/accounts';
-import { AuthEvent } from '@nest-sso/audit';
-import { Session } from '@nest-sso/sessions';
-import { LoginThrottle } from '@nest-sso/throttling';
-import { User } from '@nest-sso/users';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SessionsSecurityAudit1764100000000 } from './migrations/1764100000000-sessions-security-audit';
-
-/** Every entity of the server. */
-export const ENTITIES = [User, Account, Membership, Session, LoginThrottle, AuthEvent];
+import { AuditActor1764200000000 } from './migrations/1764200000000-audit-actor';
 
 /** Every migration, in order. Listed explicitly so that the built output needs no file globbing. */
-export const MIGRATIONS = [InitialSchema1764000000000, SessionsSecurityAudit1764100000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  SessionsSecurityAudit1764100000000,
+  AuditActor1764200000000,
+];
 
 /**
  * The one data-source definition, used by the server, the CLI and the tests: PostgreSQL when
- * `DATABASE_URL` is set, otherwise the embedded PGlite database in the data directory.
+ * `DATABASE_URL` is set, otherwise the embedded PGlite database in the data directory. It names
+ * no entities: each feature module registers its own (`TypeOrmModule.forFeature`, picked up by
+ * `autoLoadEntities`), and migrations are plain SQL that need none.
  */
 export function dataSourceOptions(config: {
   database: Pick<SsoConfig['database'], 'url' | 'dataDir' | 'poolSize' | 'connectTimeout'>;
 }): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
-    entities: ENTITIES,
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,

@@ -76,7 +76,8 @@ async function waitForDatabase(config: SsoConfig): Promise<void> {
           new Logger('Database').log(`Using the embedded database in ${embeddedDataDir(config)}`);
         }
         // waitForDatabase did the retrying, with back-off; Nest's fixed-delay loop is off.
-        return { ...dataSourceOptions(config), retryAttempts: 0 };
+        // Each feature module brings its own entities with TypeOrmModule.forFeature.
+        return { ...dataSourceOptions(config), autoLoadEntities: true, retryAttempts: 0 };
       },
     }),
   ],

@@ -6,3 +6,5 @@ export * from './load-key-set';
 export * from './pem-key-file';
 export * from './key-algorithm';
 export * from './key-files';
+export * from './key-names';
+export * from './retire-key-file';

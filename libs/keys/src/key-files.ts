@@ -3,8 +3,7 @@ import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { basename, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { SsoConfig } from '@nest-sso/config';
-import { KeyConfigurationError } from './keys.errors';
-import { KEY_LISTS_FILE, keyFilePrefix, kidOf, loadKeySet } from './load-key-set';
+import { KEY_LISTS_FILE, keyFilePrefix, kidOf } from './key-names';
 
 /** Key types `keys:generate` makes; RSA keys sign with `SSO_ENCODE_ALGORITHM`. */
 export type KeyKind = 'RS256' | 'ES256' | 'EdDSA';
@@ -62,42 +61,6 @@ export async function generateDevKeyFile(root: string, identity: string): Promis
   await mkdir(root, { recursive: true });
   await writeFile(path, pemOf(privateKey, publicKey), { mode: 0o600, flag: 'wx' });
   return path;
-}
-
-/**
- * Retires a key for good: its file is rewritten with the public key only, so it keeps verifying
- * the tokens it signed but can never sign again, and the private key is gone from disk. Refused
- * when no other key could sign for the issuer right now.
- */
-export async function retireKeyFile(
-  config: Parameters<typeof loadKeySet>[0],
-  issuer: string,
-  kid: string,
-): Promise<string> {
-  const { keySet } = await loadKeySet(config, { generate: false });
-  const key = keySet.keysOf(issuer).find((k) => k.kid === kid);
-  if (!key) throw new KeyConfigurationError(`No key "${kid}" for issuer "${issuer}"`);
-  if (!key.privateKey) return `${kid} is already retired: its file holds no private key`;
-  const now = Date.now();
-  const successor = keySet
-    .keysOf(issuer)
-    .find(
-      (k) =>
-        k.kid !== kid &&
-        k.privateKey !== null &&
-        (k.activateAt === null || k.activateAt.getTime() <= now),
-    );
-  if (keySet.signingKey(issuer, now)?.kid === kid && !successor) {
-    throw new KeyConfigurationError(
-      `${kid} is the only key that can sign for "${issuer}" now: generate and activate its successor first`,
-    );
-  }
-  const temporary = `${key.file}.retiring`;
-  await writeFile(temporary, key.publicKey.export({ type: 'spki', format: 'pem' }).toString(), {
-    mode: 0o600,
-  });
-  await rename(temporary, key.file);
-  return `Retired ${kid}: ${key.file} now holds only its public key (it verifies, and never signs again)`;
 }
 
 async function newKeyPair(options: Pick<GenerateKeyOptions, 'kind' | 'bits'>) {

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeyConfigurationError, KeyFileError } from './keys.errors';
-import { kidOf, loadKeySet } from './load-key-set';
+import { kidOf } from './key-names';
+import { loadKeySet } from './load-key-set';
 
 const base = {
   nodeEnv: 'development' as const,

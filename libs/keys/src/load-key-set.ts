@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigError, KeyFileMap, SsoConfig, toKeyFileMap } from '@nest-sso/config';
 import { algorithmFor } from './key-algorithm';
 import { generateDevKeyFile } from './key-files';
+import { KEY_LISTS_FILE, keyFilePrefix, kidOf } from './key-names';
 import { KeySet, ManagedKey } from './key-set';
 import { KeyConfigurationError, KeyFileError } from './keys.errors';
 import { parsePemKeyFile } from './pem-key-file';
@@ -13,9 +14,6 @@ export type KeyConfig = Pick<
   'nodeEnv' | 'identity' | 'keyStoreRoot' | 'privateKeys' | 'publicKeys' | 'encodeAlgorithm'
 > &
   Partial<Pick<SsoConfig, 'decodeAlgorithms'>>;
-
-/** Name of the optional key-list file in the key store root; unlike settings, it is reloaded live. */
-export const KEY_LISTS_FILE = 'keys.json';
 
 export interface LoadKeySetResult {
   keySet: KeySet;
@@ -89,19 +87,6 @@ export async function loadKeySet(
     );
   }
   return { keySet, generatedFile };
-}
-
-/** DRF-SSO's key id: the file name relative to the key store root, without `.pem`. */
-export function kidOf(file: string): string {
-  return file
-    .split(sep)
-    .join('/')
-    .replace(/\.pem$/, '');
-}
-
-/** File-name prefix of an issuer's keys: the identity with characters unsafe in names replaced. */
-export function keyFilePrefix(identity: string): string {
-  return `${identity.replace(/[^A-Za-z0-9._-]/g, '_')}-`;
 }
 
 async function configuredLists(config: KeyConfig, root: string): Promise<KeyLists | null> {

@@ -55,7 +55,17 @@ export class Session {
   revokedReason: RevocationReason | null;
 }
 
-/** Why a session was revoked; also the `reason` of its `session_revoked` audit event. */
+/**
+ * Why a session ended: stored in `revoked_reason` and as the `reason` of its `session_revoked`
+ * audit event. One vocabulary for every door (documented in docs/security.md):
+ * - `logout`: the session logged itself out (`POST /logout`);
+ * - `revoked_by_user`: its user ended it from another session (`DELETE /sessions/:id`);
+ * - `logout_everywhere`: its user ended all their sessions (`DELETE /sessions`);
+ * - `password_changed`: its user's password changed (self-service, admin API or CLI);
+ * - `user_deactivated`: its user was deactivated (admin API or CLI);
+ * - `session_limit`: a newer login went over `SSO_MAX_SESSIONS_PER_USER`;
+ * - `operator`: an administrator ended it (admin API or CLI).
+ */
 export type RevocationReason =
   | 'logout'
   | 'revoked_by_user'

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
-import { Brackets, Repository, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
-import { preparedQuery } from '@nest-sso/common';
+import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
+import { SsoError } from '@nest-sso/common';
+import { preparedQuery } from '@nest-sso/database';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { User } from '@nest-sso/users';
 import { RevocationReason, Session, USER_AGENT_MAX_LENGTH } from './session.entity';
@@ -57,6 +58,19 @@ export class SessionsService {
     return rows.length === 0 ? null : toSession(rows[0]);
   }
 
+  /**
+   * The one session check of every door that takes a token (session guard, admin guard): session
+   * `sid` is active, belongs to user `uid`, and that user is active. Anything else is
+   * `session_revoked`, one answer whatever the reason.
+   */
+  async requireActive(sid: string, uid: string): Promise<Session & { user: User }> {
+    const session = await this.findActive(sid);
+    if (!session?.user || session.userId !== uid || !session.user.isActive) {
+      throw new SsoError('session_revoked', 'The session is no longer valid');
+    }
+    return session as Session & { user: User };
+  }
+
   /** A user's active sessions, most recently used first. */
   listActive(userId: string): Promise<Session[]> {
     return this.active(this.sessions.createQueryBuilder('session'))
@@ -88,61 +102,8 @@ export class SessionsService {
       .execute();
   }
 
-  /**
-   * Revokes one session of `userId` now. Returns whether it was active: an unknown id, another
-   * user's session and an already revoked one are all `false`.
-   */
-  async revokeOne(userId: string, id: string, reason: RevocationReason): Promise<boolean> {
-    return (
-      (
-        await this.revokeWhere(reason, (q) =>
-          q.where('user_id = :userId AND id = :id', { userId, id }),
-        )
-      ).length > 0
-    );
-  }
-
-  /** Revokes every active session of `userId`, except `exceptId` if given. Returns the revoked ids. */
-  revokeAll(userId: string, reason: RevocationReason, exceptId?: string): Promise<string[]> {
-    return this.revokeWhere(reason, (q) => {
-      q.where('user_id = :userId', { userId });
-      if (exceptId !== undefined) q.andWhere('id <> :exceptId', { exceptId });
-    });
-  }
-
-  /** Revokes a session by id alone (operators). Returns whether it was active. */
-  async revokeById(id: string, reason: RevocationReason): Promise<boolean> {
-    return (await this.revokeWhere(reason, (q) => q.where('id = :id', { id }))).length > 0;
-  }
-
-  /** Revokes the oldest active sessions of `userId` beyond the newest `keep`. Returns their ids. */
-  revokeBeyond(userId: string, keep: number): Promise<string[]> {
-    return this.revokeWhere('session_limit', (q) =>
-      q.where(
-        `id IN (SELECT id FROM sessions WHERE user_id = :userId AND ${ACTIVE_SQL}
-                ORDER BY created_at DESC, id DESC OFFSET :keep)`,
-        { userId, keep },
-      ),
-    );
-  }
-
   findById(id: string): Promise<Session | null> {
     return this.sessions.findOneBy({ id });
-  }
-
-  private async revokeWhere(
-    reason: RevocationReason,
-    where: (q: WhereExpressionBuilder) => void,
-  ): Promise<string[]> {
-    const query = this.sessions
-      .createQueryBuilder()
-      .update()
-      .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .where(new Brackets(where))
-      .andWhere(new Brackets((q) => q.where('revoked_at IS NULL').orWhere('revoked_at > now()')))
-      .returning(['id']);
-    const result = await query.execute();
-    return (result.raw as { id: string }[]).map((row) => row.id);
   }
 
   private active(query: SelectQueryBuilder<Session>): SelectQueryBuilder<Session> {
@@ -161,9 +122,6 @@ export class SessionsService {
     return query;
   }
 }
-
-/** "Not revoked" in plain SQL, for subqueries. */
-const ACTIVE_SQL = '(revoked_at IS NULL OR revoked_at > now())';
 
 /** An active session and its user, by session id ($1). */
 const FIND_ACTIVE_SQL = `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.user_agent, s.created_at,

@@ -2,10 +2,11 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiErrors, ApiSessionAuth } from '@nest-sso/common';
+import { RateLimit } from '@nest-sso/throttling';
 import { AuthorizeDto } from '../dto/authorize.dto';
 import { TokenResponseDto } from '../dto/token-response.dto';
 import { CurrentSession } from '../guards/current-auth.decorator';
-import type { SessionAuth } from '../guards/session-auth.guard';
+import { RecordDenial, SessionAuth } from '../guards/session-auth.guard';
 import { AuthorizeUseCase } from '../use-cases/authorize.use-case';
 
 @ApiTags('auth')
@@ -18,6 +19,8 @@ export class AuthorizeController {
   @ApiOperation({ summary: 'Exchange the session token for a short-lived authorization token' })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiErrors(400, 403, 429)
+  @RateLimit('authorize')
+  @RecordDenial()
   @Post()
   @HttpCode(200)
   async create(

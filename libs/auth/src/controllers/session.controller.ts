@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, Public } from '@nest-sso/common';
+import { RateLimit } from '@nest-sso/throttling';
 import { LoginDto } from '../dto/login.dto';
 import { TokenResponseDto } from '../dto/token-response.dto';
 import { LoginUseCase } from '../use-cases/login.use-case';
@@ -16,6 +17,7 @@ export class SessionController {
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiErrors(400, 401, 413, 429, 503)
   @Public()
+  @RateLimit('login')
   @Post()
   @HttpCode(200)
   async create(@Body() body: LoginDto, @Req() request: Request): Promise<TokenResponseDto> {

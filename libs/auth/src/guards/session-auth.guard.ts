@@ -1,13 +1,17 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuditService } from '@nest-sso/audit';
+import { Actors, AuditService } from '@nest-sso/audit';
 import { IS_ADMIN_API, IS_PUBLIC, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { Session, SessionsService } from '@nest-sso/sessions';
-import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
+import {
+  SESSION_TOKEN,
+  SessionClaims,
+  TokensService,
+  tokenFromAuthorizationHeader,
+} from '@nest-sso/tokens';
 import { User, UsersService } from '@nest-sso/users';
-import { tokenFromAuthorizationHeader } from './authorization-header';
 
 /** What the session guard attaches to an authenticated request. */
 export interface SessionAuth {
@@ -18,6 +22,14 @@ export interface SessionAuth {
 }
 
 export type AuthenticatedRequest = Request & { auth?: SessionAuth };
+
+const RECORD_DENIAL = 'sso:recordDenial';
+
+/**
+ * Marks a route whose refusals of a revoked session are audited (`authorize_denied`, reason
+ * `session_revoked`): clients that keep a dead session token show up in the audit trail.
+ */
+export const RecordDenial = () => SetMetadata(RECORD_DENIAL, true);
 
 /**
  * The global guard: every route needs a valid session token unless marked `@Public()`. The token
@@ -49,13 +61,12 @@ export class SessionAuthGuard implements CanActivate {
       request.auth = await this.authenticate(claims);
     } catch (error) {
       const denied = error instanceof SsoError && error.code === 'session_revoked';
-      if (denied && request.method === 'POST' && request.path.replace(/\/$/, '') === '/authorize') {
+      if (denied && this.reflector.get<boolean>(RECORD_DENIAL, context.getHandler())) {
         // Only validly signed tokens get here, so forged-token floods cannot fill the audit trail.
         await this.audit.record({
           type: 'authorize_denied',
-          userId: claims.uid,
+          actor: Actors.user(claims.uid, request.ip),
           sessionId: claims.sid,
-          ipAddress: request.ip,
           reason: 'session_revoked',
         });
       }
@@ -71,10 +82,7 @@ export class SessionAuthGuard implements CanActivate {
       if (!user?.isActive) throw new SsoError('session_revoked', 'The session is no longer valid');
       return { claims, user, session: null };
     }
-    const session = await this.sessions.findActive(claims.sid);
-    if (!session?.user || session.userId !== claims.uid || !session.user.isActive) {
-      throw new SsoError('session_revoked', 'The session is no longer valid');
-    }
+    const session = await this.sessions.requireActive(claims.sid, claims.uid);
     return { claims, user: session.user, session };
   }
 }

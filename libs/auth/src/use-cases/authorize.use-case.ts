@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccountsService, Membership } from '@nest-sso/accounts';
-import { AuditService } from '@nest-sso/audit';
+import { Actors, AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
 import { TokensService } from '@nest-sso/tokens';
 import type { SessionAuth } from '../guards/session-auth.guard';
@@ -28,9 +28,8 @@ export class AuthorizeUseCase {
       if (!membership) {
         await this.audit.record({
           type: 'authorize_denied',
-          userId: auth.user.id,
+          actor: Actors.user(auth.user.id, ipAddress),
           sessionId: auth.claims.sid,
-          ipAddress,
           reason: 'not_a_member',
         });
         throw new SsoError('not_a_member', `You are not a member of account "${accountRef}"`);

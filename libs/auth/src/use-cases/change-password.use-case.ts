@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '@nest-sso/audit';
+import { Actors, AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
-import { SessionsService } from '@nest-sso/sessions';
+import { EndSessionsUseCase } from '@nest-sso/sessions';
 import { LoginLockoutService } from '@nest-sso/throttling';
 import { PasswordHasher, UsersService } from '@nest-sso/users';
 import type { SessionAuth } from '../guards/session-auth.guard';
@@ -17,7 +17,7 @@ export class ChangePasswordUseCase {
   constructor(
     private readonly users: UsersService,
     private readonly passwords: PasswordHasher,
-    private readonly sessions: SessionsService,
+    private readonly endSessions: EndSessionsUseCase,
     private readonly lockout: LoginLockoutService,
     private readonly audit: AuditService,
   ) {}
@@ -30,15 +30,15 @@ export class ChangePasswordUseCase {
     ip: string | undefined,
   ): Promise<number> {
     const { user } = auth;
+    const actor = Actors.user(user.id, ip);
     const lockedFor = await this.lockout.lockedFor(user.email);
     if (lockedFor > 0) throw tooManyAttempts(lockedFor);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
       await this.lockout.recordFailure(user.email);
       await this.audit.record({
         type: 'login_failed',
-        userId: user.id,
+        actor,
         sessionId: auth.claims.sid,
-        ipAddress: ip,
         reason: 'wrong_current_password',
       });
       throw new SsoError('wrong_password', 'The current password is not correct', [
@@ -46,17 +46,8 @@ export class ChangePasswordUseCase {
       ]);
     }
     await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
-    const ended = await this.sessions.revokeAll(user.id, 'password_changed', auth.claims.sid);
-    await this.audit.record(
-      { type: 'password_changed', userId: user.id, sessionId: auth.claims.sid, ipAddress: ip },
-      ...ended.map((sessionId) => ({
-        type: 'session_revoked' as const,
-        userId: user.id,
-        sessionId,
-        ipAddress: ip,
-        reason: 'password_changed',
-      })),
-    );
+    await this.audit.record({ type: 'password_changed', actor, sessionId: auth.claims.sid });
+    const ended = await this.endSessions.allOf(user.id, 'password_changed', actor, auth.claims.sid);
     return ended.length;
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditService } from '@nest-sso/audit';
+import { Actors, AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
-import { SessionsService } from '@nest-sso/sessions';
+import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
 import { LoginLockoutService } from '@nest-sso/throttling';
 import { TokensService } from '@nest-sso/tokens';
 import { PasswordHasher, UsersService } from '@nest-sso/users';
@@ -26,6 +26,7 @@ export class LoginUseCase {
     private readonly users: UsersService,
     private readonly passwords: PasswordHasher,
     private readonly sessions: SessionsService,
+    private readonly endSessions: EndSessionsUseCase,
     private readonly tokens: TokensService,
     private readonly payload: SessionPayloadBuilder,
     private readonly lockout: LoginLockoutService,
@@ -41,8 +42,7 @@ export class LoginUseCase {
     if (lockedFor > 0) {
       await this.audit.record({
         type: 'login_failed',
-        userId: user?.id,
-        ipAddress: ip,
+        actor: Actors.user(user?.id ?? null, ip),
         reason: 'locked',
       });
       throw tooManyAttempts(lockedFor);
@@ -57,18 +57,10 @@ export class LoginUseCase {
       const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive_user';
       const locks = await this.lockout.recordFailure(input.login);
       this.logger.log({ msg: 'Login failed', reason, userId: user?.id ?? null });
+      const actor = Actors.user(user?.id ?? null, ip);
       await this.audit.record(
-        { type: 'login_failed', userId: user?.id, ipAddress: ip, reason },
-        ...(locks > 0
-          ? [
-              {
-                type: 'login_locked' as const,
-                userId: user?.id,
-                ipAddress: ip,
-                reason: `${locks}s`,
-              },
-            ]
-          : []),
+        { type: 'login_failed', actor, reason },
+        ...(locks > 0 ? [{ type: 'login_locked' as const, actor, reason: `${locks}s` }] : []),
       );
       throw new SsoError('invalid_credentials', 'Unable to log in with the provided credentials');
     }
@@ -85,20 +77,11 @@ export class LoginUseCase {
       userAgent: input.userAgent,
       expiresIn: this.config.sessionExpiration,
     });
-    const capped =
-      this.config.maxSessionsPerUser === null
-        ? []
-        : await this.sessions.revokeBeyond(user.id, this.config.maxSessionsPerUser);
-    await this.audit.record(
-      { type: 'login_succeeded', userId: user.id, sessionId: session.id, ipAddress: ip },
-      ...capped.map((sessionId) => ({
-        type: 'session_revoked' as const,
-        userId: user.id,
-        sessionId,
-        ipAddress: ip,
-        reason: 'session_limit',
-      })),
-    );
+    const actor = Actors.user(user.id, ip);
+    await this.audit.record({ type: 'login_succeeded', actor, sessionId: session.id });
+    if (this.config.maxSessionsPerUser !== null) {
+      await this.endSessions.beyond(user.id, this.config.maxSessionsPerUser, actor);
+    }
     const claims = await this.payload.build({
       user,
       session,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '@nest-sso/audit';
+import { Actors } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
-import { RevocationReason, Session, SessionsService } from '@nest-sso/sessions';
+import { EndSessionsUseCase, Session, SessionsService } from '@nest-sso/sessions';
 import type { SessionAuth } from '../guards/session-auth.guard';
 
 /** A user's own sessions: list them, end one, end the current one, end all. */
@@ -9,7 +9,7 @@ import type { SessionAuth } from '../guards/session-auth.guard';
 export class ManageSessionsUseCase {
   constructor(
     private readonly sessions: SessionsService,
-    private readonly audit: AuditService,
+    private readonly endSessions: EndSessionsUseCase,
   ) {}
 
   list(auth: SessionAuth): Promise<Session[]> {
@@ -18,16 +18,19 @@ export class ManageSessionsUseCase {
 
   /** Ends one of the caller's sessions; anything else (unknown, another user's, revoked) is 404. */
   async revoke(auth: SessionAuth, id: string, ip: string | undefined): Promise<void> {
-    if (!(await this.sessions.revokeOne(auth.user.id, id, 'revoked_by_user'))) {
+    const actor = Actors.user(auth.user.id, ip);
+    if (!(await this.endSessions.one(id, 'revoked_by_user', actor, auth.user.id))) {
       throw new SsoError('not_found', 'No such session');
     }
-    await this.recordRevoked(auth.user.id, [id], 'revoked_by_user', ip);
   }
 
   async logout(auth: SessionAuth, ip: string | undefined): Promise<void> {
-    if (await this.sessions.revokeOne(auth.user.id, auth.claims.sid, 'logout')) {
-      await this.recordRevoked(auth.user.id, [auth.claims.sid], 'logout', ip);
-    }
+    await this.endSessions.one(
+      auth.claims.sid,
+      'logout',
+      Actors.user(auth.user.id, ip),
+      auth.user.id,
+    );
   }
 
   /** Ends every session of the caller, or every other one. Returns how many ended. */
@@ -36,29 +39,12 @@ export class ManageSessionsUseCase {
     keepCurrent: boolean,
     ip: string | undefined,
   ): Promise<number> {
-    const ids = await this.sessions.revokeAll(
+    const ended = await this.endSessions.allOf(
       auth.user.id,
       'logout_everywhere',
+      Actors.user(auth.user.id, ip),
       keepCurrent ? auth.claims.sid : undefined,
     );
-    await this.recordRevoked(auth.user.id, ids, 'logout_everywhere', ip);
-    return ids.length;
-  }
-
-  private recordRevoked(
-    userId: string,
-    sessionIds: string[],
-    reason: RevocationReason,
-    ipAddress: string | undefined,
-  ): Promise<void> {
-    return this.audit.record(
-      ...sessionIds.map((sessionId) => ({
-        type: 'session_revoked' as const,
-        userId,
-        sessionId,
-        ipAddress,
-        reason,
-      })),
-    );
+    return ended.length;
   }
 }

@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import type { CliContext } from './cli-context';
+import { CliOutput, CommandOutput, EXIT } from './command';
+import { registerAccountCommands } from './account-commands';
+import { registerKeyCommands } from './key-commands';
+import { registerMigrationCommands } from './migration-commands';
+import { registerSessionCommands } from './session-commands';
+import { registerUserCommands } from './user-commands';
+
+/**
+ * The CLI's commands, parsed by commander: per-command `--help`, "unknown command" with a
+ * suggestion, and clear messages for unknown or missing flags. Each command's action resolves to
+ * the text it prints; errors propagate to `runCli`.
+ */
+export function createProgram(context: CliContext, output: CliOutput): Command {
+  const program = new Command('nest-sso')
+    .description('Administer a nest-sso identity server: users, accounts, sessions, keys, database')
+    .usage('<command> [options]')
+    .showHelpAfterError('(add --help for usage)')
+    .showSuggestionAfterError()
+    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .exitOverride();
+  const define = (name: string, description: string) =>
+    program.command(name).description(description).exitOverride();
+  const print = (text: CommandOutput) => output.out(`${text}\n`);
+  registerUserCommands(define, context, print);
+  registerAccountCommands(define, context, print);
+  registerSessionCommands(define, context, print);
+  registerKeyCommands(define, context, print);
+  registerMigrationCommands(define, context, print);
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (without the node and script names) and returns its exit code: 0 on
+ * success, 1 when the command failed (the message is printed), 2 for a usage error.
+ */
+export async function runCli(
+  argv: string[],
+  context: CliContext,
+  output: CliOutput,
+): Promise<number> {
+  const program = createProgram(context, output);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successful exits; commander already printed its message otherwise.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    output.err(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  } finally {
+    await context.close();
+  }
+}

@@ -1,0 +1,89 @@
+import { SessionAdminUseCase, UserAdminUseCase } from '@nest-sso/admin';
+import { Actors, AuditService } from '@nest-sso/audit';
+import { SsoError } from '@nest-sso/common';
+import type { CliContext } from './cli-context';
+import { CliError, DefineCommand, Print } from './command';
+import { table } from './table';
+
+/** sessions:* and events:list — operators' view of sessions and of the audit trail. */
+export function registerSessionCommands(define: DefineCommand, context: CliContext, print: Print) {
+  define('sessions:list', "List a user's active sessions")
+    .requiredOption('--email <login>', 'email or username')
+    .action(async (options: { email: string }) => {
+      const app = await context.app();
+      const user = await app.get(UserAdminUseCase).getByLogin(options.email);
+      const sessions = await app.get(SessionAdminUseCase).list(user.id);
+      if (sessions.length === 0) return print(`${user.email} has no active session`);
+      print(
+        table(
+          ['session', 'client', 'ip', 'created', 'last used', 'user agent'],
+          sessions.map((s) => [
+            s.id,
+            s.clientId || '-',
+            s.ipAddress ?? '-',
+            s.createdAt.toISOString(),
+            s.lastUsedAt?.toISOString() ?? '-',
+            s.userAgent.slice(0, 40) || '-',
+          ]),
+        ),
+      );
+    });
+
+  define('sessions:revoke', 'End one session (--id) or every session of a user (--email)')
+    .option('--id <session id>', 'the session to end')
+    .option('--email <login>', 'email or username: end all their sessions')
+    .action(async (options: { id?: string; email?: string }) => {
+      if ((options.id === undefined) === (options.email === undefined)) {
+        throw new CliError('Give either --id <session id> or --email <email or username>');
+      }
+      const app = await context.app();
+      const sessions = app.get(SessionAdminUseCase);
+      if (options.id !== undefined) {
+        await sessions.end(Actors.cli(), options.id).catch((error: unknown) => {
+          if (error instanceof SsoError && error.code === 'not_found') {
+            throw new CliError(`No active session ${options.id}`);
+          }
+          throw error;
+        });
+        return print(`Ended session ${options.id}`);
+      }
+      const user = await app.get(UserAdminUseCase).getByLogin(options.email!);
+      print(`Ended ${await sessions.endAll(Actors.cli(), user.id)} session(s) of ${user.email}`);
+    });
+
+  define(
+    'events:list',
+    'Show recent auth events (logins, lockouts, revocations, denials), newest first',
+  )
+    .option('--email <login>', 'only the events of this user (email or username)')
+    .option('--limit <n>', 'how many events, 1 to 10000', '50')
+    .action(async (options: { email?: string; limit: string }) => {
+      const limit = Number(options.limit);
+      if (!/^\d+$/.test(options.limit) || limit < 1 || limit > 10_000) {
+        throw new CliError(
+          `--limit must be a whole number from 1 to 10000 (got "${options.limit}")`,
+        );
+      }
+      const app = await context.app();
+      const userId = options.email
+        ? (await app.get(UserAdminUseCase).getByLogin(options.email)).id
+        : undefined;
+      const events = await app.get(AuditService).list({ userId, limit });
+      if (events.length === 0) return print('No events');
+      print(
+        table(
+          ['time', 'event', 'user', 'session', 'actor', 'via', 'ip', 'reason'],
+          events.map((e) => [
+            e.at.toISOString(),
+            e.type,
+            e.userId ?? '-',
+            e.sessionId ?? '-',
+            e.actorId ?? '-',
+            e.via,
+            e.ipAddress ?? '-',
+            e.reason || '-',
+          ]),
+        ),
+      );
+    });
+}
