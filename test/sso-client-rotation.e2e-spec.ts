@@ -5,7 +5,8 @@ import { rmSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyKind, KeyStore, generateKeyFile, retireKeyFile } from '@nest-sso/keys';
+import { createCliContext, runCli } from '@nest-sso/cli';
+import { KeyStore } from '@nest-sso/keys';
 import { ExampleAppModule } from '../apps/example-service/src/app.module';
 import { exampleConfig } from '../apps/example-service/src/example-config';
 import { createAccountWithMember, createUser } from './support/factories';
@@ -27,9 +28,8 @@ const url = (app: INestApplication) =>
  * runs at its default options (no `algorithms`, the default refetch cooldown). Not one request may
  * fail, and tokens of every key keep verifying until their key leaves the JWKS.
  *
- * The runbook's `keys:generate` and `keys:retire` are driven through the library functions the
- * CLI commands call (`generateKeyFile`, `retireKeyFile`), with the CLI's default activation time
- * (now + SSO_KEY_PUBLISH_AHEAD): the CLI binary needs a build, and the tests run from sources.
+ * The runbook's commands run as the CLI runs them (`runCli`: argument parsing, defaults, output),
+ * in this process rather than through `npm run cli` (which builds first), on the server's store.
  */
 describe('Key rotation across algorithms, seen by a service using @nest-sso/sso-client', () => {
   let sso: TestApp;
@@ -84,14 +84,31 @@ describe('Key rotation across algorithms, seen by a service using @nest-sso/sso-
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
-  const keyConfig = () => ({
-    nodeEnv: 'test' as const,
-    identity: TEST_IDENTITY,
-    keyStoreRoot: sso.keyDir,
-    privateKeys: null,
-    publicKeys: null,
-    encodeAlgorithm: 'RS256' as const,
-  });
+  /** One runbook command, e.g. `keys:generate --alg ES256`; its standard output. */
+  async function cli(...argv: string[]): Promise<string> {
+    let out = '';
+    let err = '';
+    const env = {
+      NODE_ENV: 'test',
+      SSO_IDENTITY: TEST_IDENTITY,
+      SSO_KEY_STORE_ROOT: sso.keyDir,
+      SSO_JWKS_MAX_AGE: String(JWKS_MAX_AGE),
+      SSO_KEY_PUBLISH_AHEAD: String(PUBLISH_AHEAD),
+    };
+    const code = await runCli(argv, createCliContext(env), {
+      out: (text) => (out += text),
+      err: (text) => (err += text),
+    });
+    if (code !== 0) throw new Error(`${argv.join(' ')} failed: ${err}`);
+    return out;
+  }
+
+  /** The state `keys:list` prints for `kid`: pending, active or retired. */
+  const stateOf = async (kid: string) =>
+    (await cli('keys:list'))
+      .split('\n')
+      .find((line) => line.startsWith(`${kid} `))
+      ?.split(/\s+/)[3];
 
   it(
     'should fail no request while the key rotates RS256 → ES256 → EdDSA → RS256, and keep old tokens verifying until their key is removed',
@@ -135,28 +152,28 @@ describe('Key rotation across algorithms, seen by a service using @nest-sso/sso-
       const workers = [...sessions, ...sessions].map(fresh).concat([replay()]);
 
       const kids = [sso.key.kid];
-      for (const kind of ['ES256', 'EdDSA', 'RS256'] as KeyKind[]) {
-        // 1. keys:generate --alg <kind>: published now, signing after SSO_KEY_PUBLISH_AHEAD.
-        const activateAt = new Date(Date.now() + PUBLISH_AHEAD * 1000);
-        const { kid } = await generateKeyFile(
-          { keyStoreRoot: sso.keyDir },
-          { issuer: TEST_IDENTITY, kind, bits: 2048, activateAt },
-        );
+      for (const kind of ['ES256', 'EdDSA', 'RS256']) {
+        // 1. Create the successor: published at once, signing after SSO_KEY_PUBLISH_AHEAD.
+        const generated = await cli('keys:generate', '--alg', kind);
+        const kid = /\(kid (\S+), /.exec(generated)![1];
+        expect(generated).toContain('activates at');
+        // The algorithm changes at every step, and the CLI says what verifiers need.
+        expect(generated).toContain(`Warning: the new key signs with ${kind}`);
         await waitFor(
           () => keyStore.current.keysOf(TEST_IDENTITY).some((k) => k.kid === kid),
           `the ${kind} key to be published`,
         );
-        // keys:list: the new key is pending, the current one active.
-        const pending = keyStore.current.keysOf(TEST_IDENTITY).find((k) => k.kid === kid)!;
-        expect(keyStore.current.stateOf(pending)).toBe('pending');
+        expect(await stateOf(kid)).toBe('pending');
+        expect(await stateOf(kids.at(-1)!)).toBe('active');
         // 2. After the activation time, new tokens carry the new kid.
         await waitFor(
           () => tokensByKid.has(kid),
           `tokens of the ${kind} key`,
           (PUBLISH_AHEAD + 15) * 1000,
         );
-        // 3. keys:retire --kid <old kid>: the old key verifies, and never signs again.
-        await retireKeyFile(keyConfig(), TEST_IDENTITY, kids.at(-1)!);
+        expect(await stateOf(kid)).toBe('active');
+        // 3. Destroy the old private key; its public key stays, so its tokens keep verifying.
+        expect(await cli('keys:retire', '--kid', kids.at(-1)!)).toContain('Retired');
         kids.push(kid);
       }
       // A last round of replays after the last retirement.
