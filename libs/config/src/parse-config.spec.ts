@@ -88,6 +88,13 @@ describe(parseConfig.name, () => {
     });
   });
 
+  it('should take the JWKS max-age from its floor up, and publish keys twice that ahead by default', () => {
+    expect(parseConfig({ SSO_JWKS_MAX_AGE: '30' })).toMatchObject({
+      jwksMaxAge: 30,
+      keyPublishAhead: 60,
+    });
+  });
+
   it('should treat an empty variable as unset', () => {
     expect(parseConfig({ SSO_SESSION_EXPIRATION: '', PORT: ' ' })).toMatchObject({
       sessionExpiration: null,
@@ -135,6 +142,9 @@ describe(parseConfig.name, () => {
       'SSO_HTTP_REQUEST_TIMEOUT must be at least SSO_HTTP_HEADERS_TIMEOUT (20 s), got 10',
     ],
     [{ SSO_HTTP_MAX_CONNECTIONS: '0' }, 'SSO_HTTP_MAX_CONNECTIONS must be a whole number from 1'],
+    [{ SSO_JWKS_MAX_AGE: '0' }, 'SSO_JWKS_MAX_AGE must be at least 30 seconds (got 0)'],
+    [{ SSO_JWKS_MAX_AGE: '29' }, 'SSO_JWKS_MAX_AGE must be at least 30 seconds (got 29)'],
+    [{ SSO_JWKS_MAX_AGE: '-1' }, 'SSO_JWKS_MAX_AGE must be a whole number'],
   ])('should refuse %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(message);

@@ -14,6 +14,14 @@ type Env = Record<string, string | undefined>;
 const DEV_IDENTITY = 'nest-sso';
 
 /**
+ * Floor of `SSO_JWKS_MAX_AGE`, in seconds: @nest-sso/sso-client caches the JWKS at least this long
+ * (its default `refetchCooldown`), and new keys must be published at least as long before they
+ * sign (`SSO_KEY_PUBLISH_AHEAD` >= max-age), so a lower value would only let rotations outrun
+ * verifiers and let each request trigger a JWKS fetch.
+ */
+export const MIN_JWKS_MAX_AGE = 30;
+
+/**
  * Parses and validates every setting at once. Throws a `ConfigError` naming the first bad variable.
  * `env` is a plain map so tests can pass their own settings without touching `process.env`.
  */
@@ -42,6 +50,14 @@ export function parseConfig(env: Env): SsoConfig {
     ) ?? null;
   const port = integer(read, 'PORT', 3000, 1, 65535);
   const jwksMaxAge = integer(read, 'SSO_JWKS_MAX_AGE', 300, 0, 86400);
+  if (jwksMaxAge < MIN_JWKS_MAX_AGE) {
+    throw new ConfigError(
+      'SSO_JWKS_MAX_AGE',
+      `must be at least ${MIN_JWKS_MAX_AGE} seconds (got ${jwksMaxAge}): verifiers keep keys that long ` +
+        'whatever it says, so a shorter max-age would make new keys sign before they have seen them, ' +
+        'and max-age=0 would make every token, forged ones included, cost a JWKS request',
+    );
+  }
   const sessionTouchInterval = integer(read, 'SSO_SESSION_TOUCH_INTERVAL', 60, 0, 86400);
   const sessionIdleTimeout = optionalInteger(read, 'SSO_SESSION_IDLE_TIMEOUT', 1);
   if (sessionIdleTimeout !== null && sessionIdleTimeout <= 2 * sessionTouchInterval) {
