@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { generateKeyFile } from '@nest-sso/keys';
 import { createApp } from '../apps/identity-server/src/create-app';
 import { createUser } from './support/factories';
@@ -31,7 +31,7 @@ describe('Key store mounted from a Kubernetes Secret', () => {
   const root = mkdtempSync(join(tmpdir(), 'nest-sso-secret-'));
   const keys = join(root, 'keys');
   const staging = join(root, 'staging');
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let old: Awaited<ReturnType<typeof newKey>>;
 
   const jwksKids = async () =>
@@ -56,7 +56,6 @@ describe('Key store mounted from a Kubernetes Secret', () => {
         SSO_RATE_LIMIT_AUTHORIZE: '0',
       },
     });
-    await app.init();
   });
   afterAll(() => app.close());
 
