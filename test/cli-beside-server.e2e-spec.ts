@@ -17,7 +17,8 @@ import {
  * serves at once (through the socket the server shares its database on), and a second server
  * process shares the same database the same way.
  */
-describe('CLI beside a running server on the embedded database', () => {
+// Every step starts a real process (a Nest application each): on a busy machine, seconds each.
+describe('CLI beside a running server on the embedded database', { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'nest-sso-beside-'));
   const settings = {
     NODE_ENV: 'development',
@@ -69,6 +70,14 @@ describe('CLI beside a running server on the embedded database', () => {
     );
     expect(created).toMatchObject({ code: 0, stderr: '' });
     expect(created.stdout).toMatch(/^Created user [0-9a-f-]{36} <alice@example\.com>\n$/);
+    // Nothing on standard input is no password: refused, as the admin API would.
+    expect(
+      await cli(['users:create', '--email', 'bob@example.com', '--password-stdin'], ''),
+    ).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'Error: password must be 8 to 1024 characters\n',
+    });
     expect((await cli(['accounts:create', '--name', 'acme'])).code).toBe(0);
     expect(
       (
@@ -100,7 +109,7 @@ describe('CLI beside a running server on the embedded database', () => {
     );
     const session = await login(second.url, 'alice@example.com', 'correct horse battery staple');
     expect(await scopesFor(server.url, session, 'acme')).toEqual(['orders:read']);
-  }, 120_000);
+  });
 
   it('should say what to do when the CLI is not built', async () => {
     const bare = mkdtempSync(join(tmpdir(), 'nest-sso-unbuilt-'));

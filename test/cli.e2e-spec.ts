@@ -149,7 +149,7 @@ describe('Admin CLI commands', () => {
     const email = `carol-${randomUUID().slice(0, 8)}@example.com`;
     await run('users:create', { email, password: 'pw-123456' });
     await expect(
-      run('users:create', { email: email.toUpperCase(), password: 'x' }),
+      run('users:create', { email: email.toUpperCase(), password: 'pw-654321' }),
     ).rejects.toThrow(`A user with email "${email}" already exists`);
     await expect(run('memberships:add', { account: 'no-such-account', email })).rejects.toThrow(
       'No account "no-such-account"',
@@ -238,6 +238,17 @@ describe('Admin CLI commands', () => {
     expect(await cli('sessions:list', { email: 'nobody@example.com' })).toMatchObject({
       code: 3,
       err: 'Error: No user "nobody@example.com"',
+    });
+    // The admin API's rules, at the CLI too: a short password, a malformed email or permission.
+    expect(await cli('users:create', { email: 'no-at-sign', password: 'short' })).toMatchObject({
+      code: 2,
+      err: 'Error: email must be an email address; password must be 8 to 1024 characters',
+    });
+    expect(
+      await cli('memberships:add', { account: 'a', email: 'b', permissions: 'bad permission' }),
+    ).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('each permission is 1 to 100 of') as unknown,
     });
     const email = `dup-${randomUUID().slice(0, 8)}@example.com`;
     await run('users:create', { email, password: 'pw-123456' });

@@ -4,4 +4,11 @@ export * from './admin.module';
 export * from './use-cases/account-admin.use-case';
 export * from './use-cases/session-admin.use-case';
 export * from './use-cases/user-admin.use-case';
-export { toAdminMembership, toAdminUser } from './admin.dto';
+export {
+  CreateAccountDto,
+  CreateUserDto,
+  SetMembershipDto,
+  SetPasswordDto,
+  toAdminMembership,
+  toAdminUser,
+} from './admin.dto';

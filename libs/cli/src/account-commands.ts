@@ -1,17 +1,25 @@
-import { AccountAdminUseCase, toAdminMembership, UserAdminUseCase } from '@nest-sso/admin';
+import {
+  AccountAdminUseCase,
+  CreateAccountDto,
+  SetMembershipDto,
+  toAdminMembership,
+  UserAdminUseCase,
+} from '@nest-sso/admin';
 import { Actors } from '@nest-sso/audit';
 import type { CliContext } from './cli-context';
 import { DefineCommand, Print, printJson } from './command';
 import { permissionList } from './read-secret';
 import { table } from './table';
+import { validInput } from './valid-input';
 
 /** accounts:* and memberships:* — the same use cases as the admin API's /admin/accounts routes. */
 export function registerAccountCommands(define: DefineCommand, context: CliContext, print: Print) {
   define('accounts:create', 'Create an account (tenant)')
     .requiredOption('--name <name>', 'the account name')
     .action(async (options: { name: string }) => {
+      const { name } = validInput(CreateAccountDto, { name: options.name });
       const app = await context.app();
-      const account = await app.get(AccountAdminUseCase).create(Actors.cli(), options.name);
+      const account = await app.get(AccountAdminUseCase).create(Actors.cli(), name);
       print(`Created account ${account.id} "${account.name}"`);
     });
 
@@ -20,11 +28,14 @@ export function registerAccountCommands(define: DefineCommand, context: CliConte
     .requiredOption('--email <login>', 'email or username')
     .option('--permissions <list>', 'permissions in the account, comma-separated')
     .action(async (options: { account: string; email: string; permissions?: string }) => {
+      const { permissions } = validInput(SetMembershipDto, {
+        permissions: permissionList(options.permissions),
+      });
       const app = await context.app();
       const user = await app.get(UserAdminUseCase).getByLogin(options.email);
       const membership = await app
         .get(AccountAdminUseCase)
-        .setMembership(Actors.cli(), options.account, user.id, permissionList(options.permissions));
+        .setMembership(Actors.cli(), options.account, user.id, permissions);
       print(
         `${user.email} is a member of "${membership.account?.name}" with [${membership.permissions.join(', ')}]`,
       );

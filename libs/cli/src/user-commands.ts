@@ -1,9 +1,10 @@
-import { toAdminUser, UserAdminUseCase } from '@nest-sso/admin';
+import { CreateUserDto, SetPasswordDto, toAdminUser, UserAdminUseCase } from '@nest-sso/admin';
 import { Actors } from '@nest-sso/audit';
 import type { CliContext } from './cli-context';
 import { DefineCommand, Print, printJson, wholeNumber } from './command';
 import { permissionList, readSecret } from './read-secret';
 import { table } from './table';
+import { validInput } from './valid-input';
 
 interface PasswordOptions {
   password?: string;
@@ -24,15 +25,13 @@ export function registerUserCommands(define: DefineCommand, context: CliContext,
       async (
         options: { email: string; username?: string; permissions?: string } & PasswordOptions,
       ) => {
-        const password = await readSecret(options);
-        const user = await (
-          await users()
-        ).create(Actors.cli(), {
+        const input = validInput(CreateUserDto, {
           email: options.email,
           username: options.username,
-          password,
+          password: await readSecret(options),
           permissions: permissionList(options.permissions),
         });
+        const user = await (await users()).create(Actors.cli(), input);
         print(`Created user ${user.id} <${user.email}>`);
       },
     );
@@ -63,7 +62,7 @@ export function registerUserCommands(define: DefineCommand, context: CliContext,
     .option('--password <password>', 'the new password (prefer --password-stdin)')
     .option('--password-stdin', 'read the password from standard input')
     .action(async (options: { email: string } & PasswordOptions) => {
-      const password = await readSecret(options);
+      const { password } = validInput(SetPasswordDto, { password: await readSecret(options) });
       const admin = await users();
       const user = await admin.getByLogin(options.email);
       const ended = await admin.setPassword(Actors.cli(), user.id, password);
