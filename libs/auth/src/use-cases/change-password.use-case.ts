@@ -46,7 +46,12 @@ export class ChangePasswordUseCase {
       ]);
     }
     await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
-    await this.audit.record({ type: 'password_changed', actor, sessionId: auth.claims.sid });
+    await this.audit.record({
+      type: 'password_changed',
+      actor,
+      sessionId: auth.claims.sid,
+      reason: 'changed_by_user',
+    });
     const ended = await this.endSessions.allOf(user.id, 'password_changed', actor, auth.claims.sid);
     return ended.length;
   }
