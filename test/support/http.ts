@@ -36,3 +36,15 @@ export function decodePart(token: string, part: 0 | 1): Record<string, unknown> 
     unknown
   >;
 }
+
+/**
+ * A credential for the admin API, for a user who holds `sso:admin`: logs in, then asks for it the
+ * way an operator's tool does.
+ */
+export async function adminCredential(
+  app: INestApplication,
+  username: string,
+  password = TEST_PASSWORD,
+): Promise<string> {
+  return authorize(app, await login(app, username, password));
+}

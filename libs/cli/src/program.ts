@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { fromDatabaseError, SsoError } from '@nest-sso/common';
 import type { CliContext } from './cli-context';
 import { CliOutput, CommandOutput, EXIT } from './command';
 import { registerAccountCommands } from './account-commands';
@@ -53,9 +54,20 @@ export async function runCli(
       // Help and version are successful exits; commander already printed its message otherwise.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    output.err(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    output.err(`Error: ${messageOf(error)}\n`);
     return EXIT.failed;
   } finally {
     await context.close();
   }
+}
+
+/**
+ * What the operator reads: a refused value names the field and the rule (the same words as the
+ * API's `errors`), and a refusal by the database reads as the API's answer would, not as SQL.
+ */
+function messageOf(error: unknown): string {
+  const known = error instanceof SsoError ? error : fromDatabaseError(error);
+  if (known?.fieldErrors?.length) return known.fieldErrors.map((e) => e.message).join('; ');
+  if (known) return known.message;
+  return error instanceof Error ? error.message : String(error);
 }

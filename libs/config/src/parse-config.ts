@@ -52,6 +52,9 @@ export function parseConfig(env: Env): SsoConfig {
     );
   }
 
+  // 0 turns the cap off; without one, a client that logs in on every run piles up sessions.
+  const sessionCap = integer(read, 'SSO_MAX_SESSIONS_PER_USER', 100, 0, 1_000_000);
+
   return {
     nodeEnv,
     host: read('HOST') ?? '0.0.0.0',
@@ -78,6 +81,7 @@ export function parseConfig(env: Env): SsoConfig {
       poolSize: integer(read, 'DATABASE_POOL_SIZE', 10, 1, 1000),
       connectTimeout: integer(read, 'DATABASE_CONNECT_TIMEOUT', 5, 1, 300),
       connectAttempts: integer(read, 'DATABASE_CONNECT_ATTEMPTS', 8, 1, 100),
+      ...databaseTimeouts(read),
     },
     identity,
     sessionAudience: list(read, 'SSO_SESSION_AUDIENCE') ?? [identity],
@@ -96,11 +100,12 @@ export function parseConfig(env: Env): SsoConfig {
     expirationLeeway: integer(read, 'SSO_EXPIRATION_LEEWAY', 0, 0, 3600),
     sessionExpiration: optionalInteger(read, 'SSO_SESSION_EXPIRATION', 1),
     authorizationExpiration: integer(read, 'SSO_AUTHORIZATION_EXPIRATION', 300, 1, 86400),
+    adminTokenExpiration: integer(read, 'SSO_ADMIN_TOKEN_EXPIRATION', 300, 1, 3600),
     verifySessionToken: boolean(read, 'SSO_VERIFY_SESSION_TOKEN', true),
     authenticateHeader: token(read, 'SSO_AUTHENTICATE_HEADER', 'JWT'),
     sessionTouchInterval,
     sessionIdleTimeout,
-    maxSessionsPerUser: optionalInteger(read, 'SSO_MAX_SESSIONS_PER_USER', 1),
+    maxSessionsPerUser: sessionCap === 0 ? null : sessionCap,
     loginLockout: {
       freeAttempts: integer(read, 'SSO_LOGIN_FREE_ATTEMPTS', 5, 1, 1000),
       baseSeconds: integer(read, 'SSO_LOGIN_LOCKOUT_BASE', 1, 1, 3600),
@@ -110,6 +115,7 @@ export function parseConfig(env: Env): SsoConfig {
     rateLimit: {
       login: integer(read, 'SSO_RATE_LIMIT_LOGIN', 30, 0, 1_000_000),
       authorize: integer(read, 'SSO_RATE_LIMIT_AUTHORIZE', 600, 0, 1_000_000),
+      password: integer(read, 'SSO_RATE_LIMIT_PASSWORD', 10, 0, 1_000_000),
     },
     redisUrl: redisUrl(read('REDIS_URL')),
     trustedProxies: trustedProxies(list(read, 'SSO_TRUSTED_PROXIES') ?? []),
@@ -126,6 +132,27 @@ export function parseConfig(env: Env): SsoConfig {
 }
 
 type Read = (name: string) => string | undefined;
+
+/**
+ * How long PostgreSQL work may take, in seconds. The statement timeout is PostgreSQL's own (it
+ * cancels the statement and the connection stays usable); the query timeout is the client's
+ * (nothing came back at all, as when the network drops packets), so it must be the longer one.
+ */
+function databaseTimeouts(read: Read) {
+  const statementTimeout = integer(read, 'DATABASE_STATEMENT_TIMEOUT', 5, 1, 3600);
+  const queryTimeout = integer(read, 'DATABASE_QUERY_TIMEOUT', 10, 1, 3600);
+  if (queryTimeout <= statementTimeout) {
+    throw new ConfigError(
+      'DATABASE_QUERY_TIMEOUT',
+      `must be longer than DATABASE_STATEMENT_TIMEOUT (${statementTimeout} s), got ${queryTimeout}`,
+    );
+  }
+  return {
+    statementTimeout,
+    queryTimeout,
+    stallTimeout: integer(read, 'DATABASE_STALL_TIMEOUT', 60, 1, 3600),
+  };
+}
 
 function oneOf<T extends string>(read: Read, name: string, allowed: readonly T[], fallback: T): T {
   const value = read(name) ?? fallback;

@@ -4,3 +4,4 @@ export * from './user.entity';
 export * from './users.errors';
 export * from './users.module';
 export * from './users.service';
+export * from './user-rules';

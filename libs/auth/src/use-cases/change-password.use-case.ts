@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Actors, AuditService } from '@nest-sso/audit';
-import { SsoError } from '@nest-sso/common';
+import { FieldError, SsoError } from '@nest-sso/common';
 import { EndSessionsUseCase } from '@nest-sso/sessions';
 import { LoginLockoutService } from '@nest-sso/throttling';
-import { PasswordHasher, UsersService } from '@nest-sso/users';
+import { assertValid, PasswordHasher, UserRules, UsersService } from '@nest-sso/users';
 import type { SessionAuth } from '../guards/session-auth.guard';
 import { tooManyAttempts } from './login.use-case';
 
@@ -31,9 +31,13 @@ export class ChangePasswordUseCase {
   ): Promise<number> {
     const { user } = auth;
     const actor = Actors.user(user.id, ip);
+    // The new password is checked first: refusing it costs no guess and no hash.
+    const errors: FieldError[] = [];
+    UserRules.password(newPassword, errors, 'new_password');
+    assertValid(errors);
     const lockedFor = await this.lockout.lockedFor(user.email);
     if (lockedFor > 0) throw tooManyAttempts(lockedFor);
-    if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+    if (!(await this.passwords.check(user.passwordHash, currentPassword)).valid) {
       await this.lockout.recordFailure(user.email);
       await this.audit.record({
         type: 'login_failed',
@@ -45,7 +49,7 @@ export class ChangePasswordUseCase {
         { field: 'current_password', message: 'current_password is not correct' },
       ]);
     }
-    await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
+    await this.users.setPassword(user.id, newPassword, 'new_password');
     await this.audit.record({ type: 'password_changed', actor, sessionId: auth.claims.sid });
     const ended = await this.endSessions.allOf(user.id, 'password_changed', actor, auth.claims.sid);
     return ended.length;
