@@ -7,9 +7,8 @@ import { hash as argon2Hash } from '@node-rs/argon2';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { UsersService } from '@nest-sso/users';
 import { createUser, TEST_PASSWORD } from './support/factories';
+import { TEST_REDIS_URL } from './support/prerequisites';
 import { startTestApp, TestApp } from './support/test-app';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('Login lockout', () => {
   let a: TestApp;
@@ -108,7 +107,7 @@ describe('Per-IP rate limits', () => {
   const limited = { SSO_RATE_LIMIT_LOGIN: '3', SSO_RATE_LIMIT_AUTHORIZE: '3' };
   let redis: Redis;
   beforeAll(() => {
-    redis = new Redis(REDIS_URL, { lazyConnect: true });
+    redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
     return redis.connect();
   });
   afterAll(() => redis.quit());
@@ -152,7 +151,7 @@ describe('Per-IP rate limits', () => {
   });
 
   it('should share one budget across instances through Redis', async () => {
-    const env = { ...limited, REDIS_URL };
+    const env = { ...limited, REDIS_URL: TEST_REDIS_URL };
     const a = await startTestApp({ env });
     const b = await startTestApp({ env, share: a });
     try {

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountWithMember, createUser } from './support/factories';
 import { authorize, login } from './support/http';
+import { PYTHON } from './support/prerequisites';
 import { startTestApp, TEST_IDENTITY, TestApp } from './support/test-app';
 
-/** Debian's python3 with PyJWT (package python3-jwt); `.ci/run` installs it when missing. */
-const PYTHON = process.env.DRF_SSO_PYTHON ?? '/usr/bin/python3';
 const VERIFIER = join(__dirname, 'drf-sso', 'verify_token.py');
 
 describe('djangorestframework-sso compatibility', () => {

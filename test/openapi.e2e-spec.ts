@@ -1,13 +1,15 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from './support/routes';
-import { startTestApp, TestApp } from './support/test-app';
+import { startTestApp, TEST_IDENTITY, TestApp } from './support/test-app';
 
 interface Operation {
   security?: Record<string, string[]>[];
   responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
 }
 type Document = {
+  info: { title: string; version: string; description: string };
+  servers: { url: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
 };
@@ -16,7 +18,7 @@ describe('OpenAPI document', () => {
   let t: TestApp;
   let doc: Document;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { SSO_PUBLIC_URL: 'https://sso.example.com/' } });
     doc = (await request(t.app.getHttpServer()).get('/docs-json').expect(200)).body as Document;
   });
   afterAll(() => t.close());
@@ -67,8 +69,16 @@ describe('OpenAPI document', () => {
     );
   });
 
-  it('should serve the documentation page', async () => {
+  it('should have a real title, and SSO_PUBLIC_URL as its one server', () => {
+    expect(doc.info).toMatchObject({ title: 'nest-sso single sign-on API', version: '0.1.0' });
+    expect(doc.info.description).toContain(`"${TEST_IDENTITY}" (iss)`);
+    expect(doc.servers).toEqual([
+      { url: 'https://sso.example.com', description: 'This server (SSO_PUBLIC_URL)' },
+    ]);
+  });
+
+  it('should serve the documentation page under the same title', async () => {
     const page = await request(t.app.getHttpServer()).get('/docs').expect(200);
-    expect(page.text).toContain('<title>');
+    expect(page.text).toContain('<title>nest-sso single sign-on API</title>');
   });
 });

@@ -11,7 +11,7 @@ import { createAccountWithMember, createUser } from './support/factories';
 import { authorize, decodePart, login } from './support/http';
 import { startTestApp, TestApp } from './support/test-app';
 
-/** What a deployment writes to add its own claims (see the README). */
+/** What a deployment writes to add its own claims (see docs/api.md, "Custom claims"). */
 @Injectable()
 class TenantAuthorizationPayload extends AuthorizationPayloadBuilder {
   override async build(context: AuthorizationPayloadContext): Promise<AuthorizationClaims> {

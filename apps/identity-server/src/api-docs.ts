@@ -1,17 +1,29 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { API_AUTH_BEARER, API_AUTH_JWT, ErrorResponseDto } from '@nest-sso/common';
+import type { SsoConfig } from '@nest-sso/config';
 
-/** The OpenAPI document, generated from the controllers and DTOs: `/docs` (UI) and `/docs-json`. */
-export function serveApiDocs(app: INestApplication): void {
+/** Title of the OpenAPI document and of the `/docs` page. */
+export const API_TITLE = 'nest-sso single sign-on API';
+
+/**
+ * The OpenAPI document, generated from the controllers and DTOs: `/docs` (UI) and `/docs-json`.
+ * Its one server is `SSO_PUBLIC_URL`, where clients reach this server (and where "Try it out"
+ * sends requests).
+ */
+export function serveApiDocs(
+  app: INestApplication,
+  settings: Pick<SsoConfig, 'identity' | 'publicUrl'>,
+): void {
   const config = new DocumentBuilder()
-    .setTitle('nest-sso')
+    .setTitle(API_TITLE)
     .setDescription(
       'Single sign-on: log in once for a session token, then exchange it for short-lived ' +
         'authorization tokens that other services verify offline with the JWKS. Every error ' +
-        'has the ErrorResponse shape.',
+        `has the ErrorResponse shape. Tokens are issued by "${settings.identity}" (iss).`,
     )
     .setVersion('0.1.0')
+    .addServer(settings.publicUrl, 'This server (SSO_PUBLIC_URL)')
     .addApiKey(
       {
         type: 'apiKey',
@@ -39,5 +51,8 @@ export function serveApiDocs(app: INestApplication): void {
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorResponseDto],
   });
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: API_TITLE,
+  });
 }

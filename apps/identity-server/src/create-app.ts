@@ -36,7 +36,7 @@ export async function createApp(
   // on a plain-http development or compose setup.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   answerClientErrorsAsJson(app.getHttpServer());
-  serveApiDocs(app);
+  serveApiDocs(app, config);
   if (config.corsOrigins) {
     app.enableCors({
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,

@@ -2,7 +2,7 @@ import { FSWatcher, watch } from 'node:fs';
 import { resolve } from 'node:path';
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { SsoConfig } from '@nest-sso/config';
-import { KeySet } from './key-set';
+import { KeySet, KeyState } from './key-set';
 import { loadKeySet } from './load-key-set';
 
 /** How the key store is doing, for readiness checks and operators. */
@@ -21,12 +21,19 @@ export interface KeyStoreStatus {
 const DEBOUNCE_MS = 100;
 /** A failed reload is tried again after this long. */
 const RETRY_MS = 1000;
+/** Longest wait for an activation; setTimeout fires at once beyond ~24.8 days, so look again daily. */
+const MAX_ACTIVATION_WAIT_MS = 24 * 3600 * 1000;
+
+/** What each key (`issuer/kid`) is at one moment, to log what a reload or an activation changed. */
+export type KeySetSnapshot = ReadonlyMap<string, { state: KeyState; hasPrivateKey: boolean }>;
 
 /**
  * Holds the current `KeySet` and replaces it, whole, when the key store changes: on a change in
  * the folder, every `SSO_KEY_RESCAN_INTERVAL` seconds, and on SIGHUP. Readers take `current` once
  * per use, so a swap is atomic for them. A reload that fails keeps the last good set and records
- * why; every replica that reads the same store converges on the same set.
+ * why; every replica that reads the same store converges on the same set. Every change is logged:
+ * keys added, removed or retired by a reload, and a pending key starting to sign at its activation
+ * time (which needs no reload, so a timer watches for it).
  */
 export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('KeyStore');
@@ -34,6 +41,10 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private debounce: NodeJS.Timeout | null = null;
+  private activation: NodeJS.Timeout | null = null;
+  private bootstrapped = false;
+  /** The key states last logged (or loaded at start-up, where the module logs them). */
+  private logged: KeySetSnapshot;
   private running: Promise<boolean> | null = null;
   private again = false;
   private readonly onSighup = () => void this.reload('SIGHUP');
@@ -44,6 +55,7 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
     initial: KeySet,
   ) {
     this.keySet = initial;
+    this.logged = snapshot(initial);
     this.status = {
       loadedAt: new Date(),
       lastReloadAt: null,
@@ -96,12 +108,16 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
       this.timer.unref();
     }
     process.on('SIGHUP', this.onSighup);
+    this.bootstrapped = true;
+    this.scheduleActivation();
   }
 
   onApplicationShutdown(): void {
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
+    if (this.activation) clearTimeout(this.activation);
+    this.bootstrapped = false;
     process.off('SIGHUP', this.onSighup);
   }
 
@@ -111,18 +127,51 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
     this.debounce.unref();
   }
 
+  /** Wakes up at the next activation time of a pending key, to log that it signs from now on. */
+  private scheduleActivation(): void {
+    if (this.activation) clearTimeout(this.activation);
+    this.activation = null;
+    if (!this.bootstrapped) return;
+    const now = Date.now();
+    const next = Math.min(
+      ...this.keySet
+        .all()
+        .map((key) => key.activateAt?.getTime() ?? 0)
+        .filter((time) => time > now),
+    );
+    if (next === Infinity) return;
+    this.activation = setTimeout(
+      () => {
+        this.logChanges('Key activation');
+        this.scheduleActivation();
+      },
+      Math.min(next - now, MAX_ACTIVATION_WAIT_MS),
+    );
+    this.activation.unref();
+  }
+
+  /** Logs how the current set differs from what was last logged, if it does. */
+  private logChanges(what: string): void {
+    const now = Date.now();
+    const current = snapshot(this.keySet, now);
+    const changed = changes(this.logged, current);
+    this.logged = current;
+    if (changed.length > 0) {
+      this.logger.log(`${what}: ${changed.join('; ')}. Now: ${describe(this.keySet, now)}`);
+    }
+  }
+
   private async reloadOnce(reason: string): Promise<boolean> {
     this.status.lastReloadAt = new Date();
     this.status.reloads++;
     try {
       const { keySet } = await loadKeySet(this.config, { generate: false });
-      const before = describe(this.keySet);
       this.keySet = keySet;
       this.status.loadedAt = new Date();
       if (this.status.lastError !== null) this.logger.log('Key store reloads again');
       this.status.lastError = null;
-      const after = describe(keySet);
-      if (after !== before) this.logger.log(`Key set reloaded (${reason}): ${after}`);
+      this.logChanges(`Key set reloaded (${reason})`);
+      this.scheduleActivation();
       return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -141,10 +190,41 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 /** One line naming each key and its state, for logs (never key material). */
-export function describe(keySet: KeySet): string {
-  const now = Date.now();
+export function describe(keySet: KeySet, now = Date.now()): string {
   return keySet
     .all()
     .map((key) => `${key.issuer}/${key.kid}=${keySet.stateOf(key, now)}`)
     .join(', ');
+}
+
+/** Each key's state and whether it holds a private key, at `now`. */
+export function snapshot(keySet: KeySet, now = Date.now()): KeySetSnapshot {
+  return new Map(
+    keySet
+      .all()
+      .map((key) => [
+        `${key.issuer}/${key.kid}`,
+        { state: keySet.stateOf(key, now), hasPrivateKey: key.privateKey !== null },
+      ]),
+  );
+}
+
+/** What changed between two snapshots, one phrase per change, for logs. */
+export function changes(before: KeySetSnapshot, after: KeySetSnapshot): string[] {
+  const phrases: string[] = [];
+  for (const id of before.keys()) if (!after.has(id)) phrases.push(`${id} removed`);
+  for (const [id, now] of after) {
+    const then = before.get(id);
+    if (!then) {
+      phrases.push(`${id} added (${now.state})`);
+      continue;
+    }
+    if (then.hasPrivateKey && !now.hasPrivateKey) {
+      phrases.push(`${id} retired for good: its private key is gone, it only verifies`);
+    } else if (!then.hasPrivateKey && now.hasPrivateKey) {
+      phrases.push(`${id} has a private key again`);
+    }
+    if (then.state !== now.state) phrases.push(`${id} ${then.state} → ${now.state}`);
+  }
+  return phrases;
 }
