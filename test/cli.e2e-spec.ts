@@ -143,7 +143,7 @@ describe('Admin CLI commands', () => {
     await run('users:create', { email, password: 'pw-123456' });
     await expect(
       run('users:create', { email: email.toUpperCase(), password: 'pw-123456' }),
-    ).rejects.toThrow(`A user with email "${email}" already exists`);
+    ).rejects.toThrow(`Another user already logs in as "${email}" (as their email or username)`);
     await expect(run('memberships:add', { account: 'no-such-account', email })).rejects.toThrow(
       'No account "no-such-account"',
     );

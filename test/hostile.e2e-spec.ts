@@ -325,6 +325,45 @@ const ADMIN_CASES: Case[] = [
     status,
     code,
   })),
+  // One namespace of login names
+  {
+    name: "admin create user: email that is another user's username",
+    path: '/admin/users',
+    auth: admin,
+    body: (f) => ({ email: f.takenUsername, password: 'a long enough password' }),
+    status: 409,
+    code: 'conflict',
+  },
+  {
+    name: "admin create user: username that is another user's email",
+    path: '/admin/users',
+    auth: admin,
+    body: (f) => ({
+      email: `hostile-${randomUUID()}@example.com`,
+      username: f.takenEmail.toUpperCase(),
+      password: 'a long enough password',
+    }),
+    status: 409,
+    code: 'conflict',
+  },
+  {
+    name: "admin update user: username that is another user's email",
+    method: 'PATCH',
+    path: '/admin/users/TARGET',
+    auth: admin,
+    body: (f) => ({ username: f.takenEmail }),
+    status: 409,
+    code: 'conflict',
+  },
+  {
+    name: "admin update user: email that is another user's username",
+    method: 'PATCH',
+    path: '/admin/users/TARGET',
+    auth: admin,
+    body: (f) => ({ email: f.takenUsername }),
+    status: 409,
+    code: 'conflict',
+  },
   // PATCH /admin/users/:id
   ...(
     [
@@ -942,14 +981,17 @@ describe('Hostile requests', () => {
     const user = await createUser(t.app);
     const account = await createAccountWithMember(t.app, user, ['orders:read']);
     const target = await createUser(t.app);
+    const named = await createUser(t.app, {
+      username: `taken-${randomUUID().slice(0, 8)}@example.com`,
+    });
     const session = await login(t.app, user.email);
     const other = await login(t.app, (await createUser(t.app)).email);
     f = {
       session,
       admin: await adminCredential(t.app, adminEmail, 'a long admin password'),
       targetId: target.id,
-      takenEmail: user.email,
-      takenUsername: user.username!,
+      takenEmail: named.email,
+      takenUsername: named.username!,
       accountName: account.name,
       authToken: await authorize(t.app, session),
       otherSid: decodePart(other, 1).sid as string,

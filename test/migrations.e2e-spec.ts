@@ -47,6 +47,7 @@ describe('Migrations', () => {
     expect(await tables()).toEqual([
       'accounts',
       'auth_events',
+      'login_names',
       'login_throttles',
       'memberships',
       'migrations',
@@ -75,6 +76,26 @@ describe('Migrations', () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await revertLastMigration(dataSource);
     expect(await tables()).toEqual(['migrations']);
     expect((await runMigrations(dataSource)).length).toBe(MIGRATIONS.length);
+  });
+
+  it('should list the login names two users share, refuse to apply, and apply once they are fixed', async () => {
+    await revertLastMigration(dataSource);
+    const [a] = await dataSource.query<{ id: string }[]>(
+      `INSERT INTO users (email, username, password_hash) VALUES ('a@example.com', 'frank@example.com', 'x') RETURNING id`,
+    );
+    const [b] = await dataSource.query<{ id: string }[]>(
+      `INSERT INTO users (email, password_hash) VALUES ('frank@example.com', 'x') RETURNING id`,
+    );
+    await expect(runMigrations(dataSource)).rejects.toThrow(
+      `1 login name(s) belong to two users.\n  "frank@example.com": the username of user ${a.id}, the email of user ${b.id}`,
+    );
+    await dataSource.query(`UPDATE users SET username = 'frank' WHERE id = $1`, [a.id]);
+    expect((await runMigrations(dataSource)).map((m) => m.name)).toEqual([MIGRATIONS.at(-1)!.name]);
+    // From now on the database itself refuses it.
+    await expect(
+      dataSource.query(`UPDATE users SET username = 'frank@example.com' WHERE id = $1`, [a.id]),
+    ).rejects.toThrow(/login name is taken/);
+    await dataSource.query(`DELETE FROM users`);
   });
 
   it('should keep emails unique whatever their letter case, at the database level', async () => {

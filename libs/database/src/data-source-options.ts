@@ -5,12 +5,14 @@ import type { SsoConfig } from '@nest-sso/config';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SessionsSecurityAudit1764100000000 } from './migrations/1764100000000-sessions-security-audit';
 import { AuditActor1764200000000 } from './migrations/1764200000000-audit-actor';
+import { LoginNames1764300000000 } from './migrations/1764300000000-login-names';
 
 /** Every migration, in order. Listed explicitly so that the built output needs no file globbing. */
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   SessionsSecurityAudit1764100000000,
   AuditActor1764200000000,
+  LoginNames1764300000000,
 ];
 
 /**

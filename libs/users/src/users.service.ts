@@ -51,10 +51,17 @@ export class UsersService {
     }
   }
 
-  /** The user whose email or username is `login` (after normalisation), active or not. */
-  findByLogin(login: string): Promise<User | null> {
+  /**
+   * The user whose email or username is `login` (after normalisation), active or not. Emails and
+   * usernames are one namespace (no user's username is another's email), and the email is looked
+   * up first, so the answer is defined even for rows written before that rule.
+   */
+  async findByLogin(login: string): Promise<User | null> {
     const value = normalizeLogin(login);
-    return this.users.findOne({ where: [{ email: value }, { username: value }] });
+    return (
+      (await this.users.findOneBy({ email: value })) ??
+      (await this.users.findOneBy({ username: value }))
+    );
   }
 
   findById(id: string): Promise<User | null> {
@@ -135,17 +142,16 @@ export class UsersService {
   }
 }
 
+/**
+ * The conflict a refused write stands for: a unique violation on the email or the username
+ * (`users_*_key`), or on a login name another user holds (`login_names_*`, raised by the trigger
+ * that keeps usernames and emails one namespace).
+ */
 function conflictOf(error: unknown, user: User): UserConflictError | undefined {
-  if (
-    !(error instanceof QueryFailedError) ||
-    (error.driverError as { code?: string }).code !== '23505'
-  ) {
-    return undefined;
-  }
-  const detail = String(
-    (error.driverError as { detail?: string; constraint?: string }).constraint ?? '',
-  );
-  return detail.includes('username')
+  const driver = (error instanceof QueryFailedError ? error.driverError : undefined) as
+    { code?: string; constraint?: string } | undefined;
+  if (driver?.code !== '23505') return undefined;
+  return driver.constraint?.includes('username')
     ? new UserConflictError('username', user.username ?? '')
     : new UserConflictError('email', user.email);
 }

@@ -91,7 +91,11 @@ async function conflicts<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    if (error instanceof UserConflictError) throw new SsoError('conflict', error.message);
+    if (error instanceof UserConflictError) {
+      throw new SsoError('conflict', error.message, [
+        { field: error.field, message: error.message },
+      ]);
+    }
     throw error;
   }
 }
