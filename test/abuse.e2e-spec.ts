@@ -150,6 +150,32 @@ describe('Per-IP rate limits', () => {
     }
   });
 
+  it('should give POST /password a budget of its own per IP', async () => {
+    const t = await startTestApp({ env: { SSO_RATE_LIMIT_PASSWORD: '3' } });
+    try {
+      const user = await createUser(t.app);
+      const session = (
+        await request(t.app.getHttpServer())
+          .post('/session')
+          .send({ username: user.email, password: TEST_PASSWORD })
+          .expect(200)
+      ).body.token as string;
+      const change = () =>
+        request(t.app.getHttpServer())
+          .post('/password')
+          .set('Authorization', `JWT ${session}`)
+          .send({ current_password: 'a guess', new_password: 'a new long password' });
+      const seen = [];
+      for (let i = 0; i < 4; i++) seen.push((await change()).status);
+      expect(seen).toEqual([400, 400, 400, 429]);
+      const refused = await change();
+      expect(refused.body.code).toBe('rate_limited');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('should share one budget across instances through Redis', async () => {
     const env = { ...limited, REDIS_URL: TEST_REDIS_URL };
     const a = await startTestApp({ env });

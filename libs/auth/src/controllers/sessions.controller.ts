@@ -9,6 +9,7 @@ import {
   PageQueryDto,
   SsoError,
 } from '@nest-sso/common';
+import { RateLimit } from '@nest-sso/throttling';
 import { ChangePasswordDto } from '../dto/change-password.dto';
 import {
   PasswordChangedDto,
@@ -91,6 +92,7 @@ export class SessionsController {
   @ApiOperation({ summary: "Change the caller's password; ends their other sessions" })
   @ApiOkResponse({ type: PasswordChangedDto })
   @ApiErrors(400, 429)
+  @RateLimit('password')
   @Post('password')
   @HttpCode(200)
   async password(

@@ -9,8 +9,9 @@ import { tooManyAttempts } from './login.use-case';
 
 /**
  * Changes the caller's password, given the current one, and ends every other session of theirs.
- * Wrong current passwords count toward the login lockout of the user's email, so a stolen session
- * token cannot be used to guess the password at leisure.
+ * Attempts count toward the login lockout of the user's email (their username if they have no
+ * email), and the route has a per-IP budget, so a stolen session token cannot be used to guess
+ * the password at leisure.
  */
 @Injectable()
 export class ChangePasswordUseCase {
@@ -35,10 +36,12 @@ export class ChangePasswordUseCase {
     const errors: FieldError[] = [];
     UserRules.password(newPassword, errors, 'new_password');
     assertValid(errors);
-    const lockedFor = await this.lockout.lockedFor(user.email);
-    if (lockedFor > 0) throw tooManyAttempts(lockedFor);
+    // Counted and checked in one step with the logins of the same name (see LoginUseCase), so a
+    // stolen session token gets no more guesses than a login would, however many in parallel.
+    const loginName = user.email ?? user.username ?? user.id;
+    const attempt = await this.lockout.reserve(loginName);
+    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfter);
     if (!(await this.passwords.check(user.passwordHash, currentPassword)).valid) {
-      await this.lockout.recordFailure(user.email);
       await this.audit.record({
         type: 'login_failed',
         actor,
@@ -49,6 +52,7 @@ export class ChangePasswordUseCase {
         { field: 'current_password', message: 'current_password is not correct' },
       ]);
     }
+    await this.lockout.reset(loginName);
     await this.users.setPassword(user.id, newPassword, 'new_password');
     await this.audit.record({ type: 'password_changed', actor, sessionId: auth.claims.sid });
     const ended = await this.endSessions.allOf(user.id, 'password_changed', actor, auth.claims.sid);

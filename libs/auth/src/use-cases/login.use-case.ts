@@ -40,16 +40,17 @@ export class LoginUseCase {
     assertValid(errors);
     const ip = input.ipAddress;
     const user = await this.users.findByLogin(input.login);
-    // A locked login name is refused before any hash work, known or not: the lockout says nothing
-    // about whether the account exists.
-    const lockedFor = await this.lockout.lockedFor(input.login);
-    if (lockedFor > 0) {
+    // The attempt is counted before any hash work, in one statement with the lockout check, so
+    // parallel attempts on any replica cannot all pass the check first. A locked name is refused,
+    // known or not: the lockout says nothing about whether the account exists.
+    const attempt = await this.lockout.reserve(input.login);
+    if (!attempt.allowed) {
       await this.audit.record({
         type: 'login_failed',
         actor: Actors.user(user?.id ?? null, ip),
         reason: 'locked',
       });
-      throw tooManyAttempts(lockedFor);
+      throw tooManyAttempts(attempt.retryAfter);
     }
 
     // Unknown user, wrong password and inactive user are one error, and each costs one hash
@@ -59,9 +60,9 @@ export class LoginUseCase {
       : { valid: await this.passwords.verifyDummy(input.password), rehash: false };
     if (!user || !passwordOk || !user.isActive) {
       const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive_user';
-      const locks = await this.lockout.recordFailure(input.login);
       this.logger.log({ msg: 'Login failed', reason, userId: user?.id ?? null });
       const actor = Actors.user(user?.id ?? null, ip);
+      const locks = attempt.lockSeconds;
       await this.audit.record(
         { type: 'login_failed', actor, reason },
         ...(locks > 0 ? [{ type: 'login_locked' as const, actor, reason: `${locks}s` }] : []),
