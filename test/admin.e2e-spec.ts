@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditService } from '@nest-sso/audit';
 import { createAccountWithMember, createUser, TEST_PASSWORD } from './support/factories';
+import { forgeToken } from './support/forge';
 import { authorize, decodePart, login } from './support/http';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -201,5 +202,26 @@ describe('Admin API', () => {
       .set('Authorization', `JWT ${otherSession}`)
       .expect(204);
     expectError(await as(otherToken).get('/admin/users'), 401, 'session_revoked');
+  });
+
+  it('should hold admin tokens to the shared token rules: exp required, scopes an array', async () => {
+    const claims = decodePart(adminToken, 1);
+    const resign = (changes: Record<string, unknown>) =>
+      forgeToken(t.key.privateKey, { ...claims, ...changes }, { kid: t.key.kid });
+    await as(await resign({}))
+      .get('/admin/users')
+      .expect(200);
+    for (const [changes, message] of [
+      [
+        { exp: undefined },
+        'The token\'s "exp" claim is missing (authorization tokens must expire)',
+      ],
+      [{ scopes: 'sso:admin-not' }, 'The token\'s "scopes" claim must be an array of strings'],
+      [{ scopes: undefined }, 'The token\'s "scopes" claim is missing'],
+    ] as const) {
+      const response = await as(await resign(changes)).get('/admin/users');
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual({ statusCode: 401, code: 'invalid_token', message });
+    }
   });
 });

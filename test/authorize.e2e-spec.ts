@@ -92,6 +92,23 @@ describe('POST /authorize', () => {
     }
   });
 
+  it('should compare UUIDs in canonical form: an upper-case account id, and a session token with upper-case ids', async () => {
+    const user = await createUser(t.app);
+    const account = await createAccountWithMember(t.app, user, ['orders:read']);
+    const session = await login(t.app, user.email);
+    const claims = decodePart(await authorize(t.app, session, account.id.toUpperCase()), 1);
+    expect(claims.account).toBe(account.id);
+
+    const sid = decodePart(session, 1).sid as string;
+    const shouting = await forgeToken(
+      t.key.privateKey,
+      sessionClaims(TEST_IDENTITY, user.id.toUpperCase(), sid.toUpperCase()),
+      { kid: t.key.kid },
+    );
+    const response = await post(shouting).send({}).expect(200);
+    expect(decodePart(response.body.token as string, 1)).toMatchObject({ sid, uid: user.id });
+  });
+
   it('should answer 403 for an account the user is not a member of, and for an unknown account', async () => {
     const user = await createUser(t.app);
     const other = await createUser(t.app);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../apps/identity-server/src/create-app';
 import { createUser } from './support/factories';
 import { authorize, decodePart, login } from './support/http';
@@ -14,7 +14,7 @@ import { authorize, decodePart, login } from './support/http';
  */
 describe('Embedded database (no DATABASE_URL)', () => {
   const root = mkdtempSync(join(tmpdir(), 'nest-sso-embedded-'));
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
 
   beforeAll(async () => {
     app = await createApp({
@@ -24,7 +24,6 @@ describe('Embedded database (no DATABASE_URL)', () => {
         SSO_KEY_STORE_ROOT: join(root, 'keys'),
       },
     });
-    await app.init();
   }, 60_000);
   afterAll(() => app.close());
 

@@ -1,5 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccountWithMember, createUser } from './support/factories';
+import { login } from './support/http';
+import { ROUTES } from './support/routes';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('HTTP hardening', () => {
@@ -49,8 +52,81 @@ describe('HTTP hardening', () => {
     const allowed = await preflight('https://app.example.com');
     expect(allowed.status).toBe(204);
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
-    expect(allowed.headers['access-control-allow-headers']).toBe('Authorization,Content-Type');
+    expect(allowed.headers['access-control-allow-headers']?.split(/, */)).toEqual([
+      'Authorization',
+      'Content-Type',
+    ]);
     const other = await preflight('https://evil.example.com');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('Methods and media types', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const routes = ROUTES.map((line) => {
+    const [method, path] = line.split(' ');
+    return { method, path: path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000') };
+  });
+  const methodsOf = (path: string) => routes.filter((r) => r.path === path).map((r) => r.method);
+  const paths = [...new Set(routes.map((r) => r.path))];
+
+  it.each(paths)('should answer 405 with Allow to a method %s does not take', async (path) => {
+    const allowed = methodsOf(path);
+    const wrong = ['PATCH', 'PUT', 'DELETE', 'POST'].find((m) => !allowed.includes(m))!;
+    const response = await request(t.app.getHttpServer())[
+      wrong.toLowerCase() as 'patch' | 'put' | 'delete' | 'post'
+    ](path);
+    expect(response.status).toBe(405);
+    expect(response.body).toEqual({
+      statusCode: 405,
+      code: 'method_not_allowed',
+      message: expect.stringContaining(wrong),
+    });
+    const allow = (response.headers.allow).split(', ');
+    for (const method of allowed) expect(allow).toContain(method);
+    expect(allow).not.toContain(wrong);
+  });
+
+  it('should still answer 404 to a path no method takes', async () => {
+    const response = await request(t.app.getHttpServer()).post('/no-such-route').expect(404);
+    expect(response.body).toMatchObject({ code: 'not_found' });
+  });
+
+  const bodyRoutes = routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method));
+  it.each(
+    bodyRoutes.flatMap((r) =>
+      ['text/plain', 'application/xml', 'multipart/form-data; boundary=x'].map(
+        (type) => [`${r.method} ${r.path}`, type, r] as const,
+      ),
+    ),
+  )('should refuse a %s body of type %s with 415', async (_, type, route) => {
+    const response = await request(t.app.getHttpServer())
+      [route.method.toLowerCase() as 'post' | 'put' | 'patch'](route.path)
+      .set('Content-Type', type)
+      .send('{"account":"acme","username":"a","password":"b"}');
+    expect(response.status).toBe(415);
+    expect(response.body).toEqual({
+      statusCode: 415,
+      code: 'unsupported_media_type',
+      message: expect.any(String),
+    });
+  });
+
+  it('should not issue a token for a body it did not read (text/plain on /authorize)', async () => {
+    const user = await createUser(t.app);
+    await createAccountWithMember(t.app, user, ['orders:read']);
+    const session = await login(t.app, user.email);
+    const response = await request(t.app.getHttpServer())
+      .post('/authorize')
+      .set('Authorization', `JWT ${session}`)
+      .set('Content-Type', 'text/plain')
+      .send('{"account":"acme"}');
+    expect(response.status).toBe(415);
+    expect(response.body.token).toBeUndefined();
   });
 });

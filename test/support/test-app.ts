@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import type { AuthModuleOptions } from '@nest-sso/auth';
 import { createApp } from '../../apps/identity-server/src/create-app';
@@ -10,7 +10,7 @@ import { TEST_DATABASE_URL } from './test-database';
 export const TEST_IDENTITY = 'https://sso.test';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   /** The key the server signs with. */
   key: TestKey;
   keyDir: string;
@@ -62,6 +62,5 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     auth: options.auth,
     logDestination: options.logDestination,
   });
-  await app.init();
   return { app, key, keyDir, close: () => app.close() };
 }

@@ -32,7 +32,6 @@ export function exampleConfig(env: Env): ExampleConfig {
       identity: env.SSO_CLIENT_IDENTITY ?? 'orders',
       acceptedIssuers: [issuer],
       keys: { jwks: { [issuer]: jwksUrl } },
-      algorithms: ['RS256', 'ES256'],
       leeway: Number(env.SSO_EXPIRATION_LEEWAY ?? 0),
       verifiedTokenCacheSize: cacheSize,
     },

@@ -8,7 +8,7 @@ async function bootstrap(): Promise<void> {
   const app = await createApp();
   const config = app.get<SsoConfig>(SSO_CONFIG);
   // SIGTERM/SIGINT drain and exit 0; SIGHUP is left to the key store (it reloads the keys).
-  exitGracefullyOnSignals(app, config.shutdownTimeout);
+  exitGracefullyOnSignals(app, { delay: config.shutdownDelay, timeout: config.shutdownTimeout });
   await app.listen(config.port, config.host);
   new Logger('Main').log(
     `nest-sso "${config.identity}" listening on http://${config.host}:${config.port}`,

@@ -7,7 +7,7 @@ import {
   SetMetadata,
   UseGuards,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { IS_ADMIN_API, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { SessionsService } from '@nest-sso/sessions';
@@ -21,7 +21,7 @@ import {
 /** The permission that makes a user an administrator. */
 export const ADMIN_SCOPE = 'sso:admin';
 
-export type AdminRequest = Request & { admin?: AuthorizationClaims };
+export type AdminRequest = FastifyRequest & { admin?: AuthorizationClaims };
 
 /**
  * The admin API's one rule: an authorization token from this server, issued without an account

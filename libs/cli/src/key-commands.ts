@@ -1,4 +1,10 @@
-import { generateKeyFile, KeyKind, loadKeySet, retireKeyFile } from '@nest-sso/keys';
+import {
+  algorithmChangeWarning,
+  generateKeyFile,
+  KeyKind,
+  loadKeySet,
+  retireKeyFile,
+} from '@nest-sso/keys';
 import type { CliContext } from './cli-context';
 import { CliError, DefineCommand, Print } from './command';
 import { table } from './table';
@@ -37,6 +43,7 @@ export function registerKeyCommands(define: DefineCommand, { config }: CliContex
       if (!BITS.includes(bits))
         throw new CliError(`--bits must be one of ${BITS.join(', ')} (got "${options.bits}")`);
       const activateAt = activationTime(options.activateAt, config.keyPublishAhead);
+      const before = await loadKeySet(config, { generate: false }).catch(() => null);
       const key = await generateKeyFile(config, { issuer: options.issuer, kind, bits, activateAt });
       const when = activateAt ? `activates at ${activateAt.toISOString()}` : 'active at once';
       const listing = key.listed
@@ -45,6 +52,9 @@ export function registerKeyCommands(define: DefineCommand, { config }: CliContex
           ? `add "${key.kid}.pem" at the head of SSO_PRIVATE_KEYS["${options.issuer}"] and restart`
           : 'picked up from the key store';
       print(`Wrote ${key.path} (kid ${key.kid}, ${kind}), ${when}; ${listing}`);
+      const algorithm = kind === 'RS256' ? config.encodeAlgorithm : kind;
+      const warning = before && algorithmChangeWarning(before.keySet, options.issuer, algorithm);
+      if (warning) print(`Warning: ${warning}`);
     });
 
   define('keys:list', 'List the keys of the key store with their state').action(async () => {

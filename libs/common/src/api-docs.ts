@@ -40,7 +40,9 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'Not authenticated (not_authenticated, invalid_token, token_expired, wrong_token_type, session_revoked, invalid_credentials)',
   403: 'Forbidden (not_a_member)',
   404: 'Not found',
+  405: 'Method not allowed (method_not_allowed); see Allow',
   413: 'Body over 16 KB',
+  415: 'A body of a media type the route does not accept (unsupported_media_type)',
   429: 'Too many attempts or requests (too_many_attempts, rate_limited); see Retry-After',
   503: 'The database is unavailable (service_unavailable); see Retry-After',
 };

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorBody, ErrorCode } from './sso-error';
 
 /** Node's parser errors, before Express sees the request, answered in the API's error shape. */
@@ -16,13 +16,14 @@ const PARSER_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
 const LINGER_MS = 2000;
 
 /**
- * Requests the HTTP parser refuses (headers over 16 KB, a broken request line, a timeout) never
- * reach Nest; Node would answer them with an empty body. This answers them with the JSON error
- * shape instead, and closes the connection.
+ * The HTTP server's `clientError` handler (Fastify's `clientErrorHandler` option). Requests the
+ * HTTP parser refuses (headers over 16 KB, a broken request line, a request that takes longer
+ * than the request timeout) never reach the application; Node would answer them with an empty
+ * body. This answers them with the JSON error shape instead, and closes the connection.
  */
-export function answerClientErrorsAsJson(server: Server): void {
+export function createClientErrorHandler(): (error: Error, socket: Duplex) => void {
   const answered = new WeakSet<Duplex>();
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+  return (error: NodeJS.ErrnoException, socket: Duplex) => {
     // The parser may report more errors on a socket already answered: leave it to linger.
     if (answered.has(socket)) return;
     if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -48,5 +49,22 @@ export function answerClientErrorsAsJson(server: Server): void {
     // the kernel answer with a reset, and the client would lose the response it was about to read.
     socket.resume();
     setTimeout(() => socket.destroy(), LINGER_MS).unref();
-  });
+  };
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors found while routing (a URL that is not valid
+ * percent-encoding, a path parameter over the length limit), answered in the JSON error shape.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const statusCode = error.statusCode === 414 ? 414 : 400;
+  const body: ErrorBody =
+    statusCode === 414
+      ? { statusCode, code: 'uri_too_long', message: 'A part of the path is too long' }
+      : { statusCode, code: 'malformed_request', message: 'The request URL is not valid' };
+  void reply.code(statusCode).send(body);
 }

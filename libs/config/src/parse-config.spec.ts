@@ -33,6 +33,14 @@ describe(parseConfig.name, () => {
       adminTokenExpiration: 300,
       rateLimit: { login: 30, authorize: 600, password: 10 },
       argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+      shutdownTimeout: 10,
+      shutdownDelay: 0,
+      http: {
+        headersTimeout: 10,
+        requestTimeout: 30,
+        keepAliveTimeout: 65,
+        maxConnections: 10_000,
+      },
     });
     expect(config.database).toMatchObject({
       statementTimeout: 5,
@@ -117,6 +125,13 @@ describe(parseConfig.name, () => {
     });
   });
 
+  it('should take the JWKS max-age from its floor up, and publish keys twice that ahead by default', () => {
+    expect(parseConfig({ SSO_JWKS_MAX_AGE: '30' })).toMatchObject({
+      jwksMaxAge: 30,
+      keyPublishAhead: 60,
+    });
+  });
+
   it('should treat an empty variable as unset', () => {
     expect(parseConfig({ SSO_SESSION_EXPIRATION: '', PORT: ' ' })).toMatchObject({
       sessionExpiration: null,
@@ -158,6 +173,15 @@ describe(parseConfig.name, () => {
     ],
     [{ SSO_LOG_LEVEL: 'loud' }, 'SSO_LOG_LEVEL must be one of trace, debug'],
     [{ SSO_LOG_FORMAT: 'xml' }, 'SSO_LOG_FORMAT must be one of json, pretty'],
+    [{ SSO_SHUTDOWN_DELAY: '-1' }, 'SSO_SHUTDOWN_DELAY must be a whole number from 0 to 600'],
+    [
+      { SSO_HTTP_HEADERS_TIMEOUT: '20', SSO_HTTP_REQUEST_TIMEOUT: '10' },
+      'SSO_HTTP_REQUEST_TIMEOUT must be at least SSO_HTTP_HEADERS_TIMEOUT (20 s), got 10',
+    ],
+    [{ SSO_HTTP_MAX_CONNECTIONS: '0' }, 'SSO_HTTP_MAX_CONNECTIONS must be a whole number from 1'],
+    [{ SSO_JWKS_MAX_AGE: '0' }, 'SSO_JWKS_MAX_AGE must be at least 30 seconds (got 0)'],
+    [{ SSO_JWKS_MAX_AGE: '29' }, 'SSO_JWKS_MAX_AGE must be at least 30 seconds (got 29)'],
+    [{ SSO_JWKS_MAX_AGE: '-1' }, 'SSO_JWKS_MAX_AGE must be a whole number'],
   ])('should refuse %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(message);

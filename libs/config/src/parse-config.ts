@@ -14,6 +14,14 @@ type Env = Record<string, string | undefined>;
 const DEV_IDENTITY = 'nest-sso';
 
 /**
+ * Floor of `SSO_JWKS_MAX_AGE`, in seconds: @nest-sso/sso-client caches the JWKS at least this long
+ * (its default `refetchCooldown`), and new keys must be published at least as long before they
+ * sign (`SSO_KEY_PUBLISH_AHEAD` >= max-age), so a lower value would only let rotations outrun
+ * verifiers and let each request trigger a JWKS fetch.
+ */
+export const MIN_JWKS_MAX_AGE = 30;
+
+/**
  * Parses and validates every setting at once. Throws a `ConfigError` naming the first bad variable.
  * `env` is a plain map so tests can pass their own settings without touching `process.env`.
  */
@@ -42,6 +50,14 @@ export function parseConfig(env: Env): SsoConfig {
     ) ?? null;
   const port = integer(read, 'PORT', 3000, 1, 65535);
   const jwksMaxAge = integer(read, 'SSO_JWKS_MAX_AGE', 300, 0, 86400);
+  if (jwksMaxAge < MIN_JWKS_MAX_AGE) {
+    throw new ConfigError(
+      'SSO_JWKS_MAX_AGE',
+      `must be at least ${MIN_JWKS_MAX_AGE} seconds (got ${jwksMaxAge}): verifiers keep keys that long ` +
+        'whatever it says, so a shorter max-age would make new keys sign before they have seen them, ' +
+        'and max-age=0 would make every token, forged ones included, cost a JWKS request',
+    );
+  }
   const sessionTouchInterval = integer(read, 'SSO_SESSION_TOUCH_INTERVAL', 60, 0, 86400);
   const sessionIdleTimeout = optionalInteger(read, 'SSO_SESSION_IDLE_TIMEOUT', 1);
   if (sessionIdleTimeout !== null && sessionIdleTimeout <= 2 * sessionTouchInterval) {
@@ -60,6 +76,8 @@ export function parseConfig(env: Env): SsoConfig {
     host: read('HOST') ?? '0.0.0.0',
     port,
     shutdownTimeout: integer(read, 'SSO_SHUTDOWN_TIMEOUT', 10, 1, 3600),
+    shutdownDelay: integer(read, 'SSO_SHUTDOWN_DELAY', 0, 0, 600),
+    http: httpLimits(read),
     log: {
       level: oneOf(
         read,
@@ -151,6 +169,24 @@ function databaseTimeouts(read: Read) {
     statementTimeout,
     queryTimeout,
     stallTimeout: integer(read, 'DATABASE_STALL_TIMEOUT', 60, 1, 3600),
+  };
+}
+
+function httpLimits(read: Read): SsoConfig['http'] {
+  const headersTimeout = integer(read, 'SSO_HTTP_HEADERS_TIMEOUT', 10, 1, 300);
+  const requestTimeout = integer(read, 'SSO_HTTP_REQUEST_TIMEOUT', 30, 1, 3600);
+  if (requestTimeout < headersTimeout) {
+    // Node requires it: the whole request cannot take less time than its headers.
+    throw new ConfigError(
+      'SSO_HTTP_REQUEST_TIMEOUT',
+      `must be at least SSO_HTTP_HEADERS_TIMEOUT (${headersTimeout} s), got ${requestTimeout}`,
+    );
+  }
+  return {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: integer(read, 'SSO_HTTP_KEEP_ALIVE_TIMEOUT', 65, 1, 3600),
+    maxConnections: integer(read, 'SSO_HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
   };
 }
 

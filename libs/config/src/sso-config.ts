@@ -20,6 +20,22 @@ export interface SsoConfig {
   };
   /** Seconds a SIGTERM waits for in-flight requests before cutting connections. */
   readonly shutdownTimeout: number;
+  /**
+   * Seconds between a SIGTERM turning readiness red and the listener closing, so that load
+   * balancers stop routing here first; requests are served meanwhile (with `Connection: close`).
+   */
+  readonly shutdownDelay: number;
+  /** Bounds of the HTTP server: slow or too many clients must not hold it. */
+  readonly http: {
+    /** Seconds to receive the request line and headers (Node's `headersTimeout`). */
+    readonly headersTimeout: number;
+    /** Seconds to receive a whole request, body included (Node's `requestTimeout`); then 408. */
+    readonly requestTimeout: number;
+    /** Seconds an idle keep-alive connection stays open; above the load balancer's idle timeout. */
+    readonly keepAliveTimeout: number;
+    /** Most open connections per process; further ones are closed at once. */
+    readonly maxConnections: number;
+  };
   readonly database: {
     /** PostgreSQL connection string; when absent the embedded database (PGlite) is used. */
     readonly url: string | null;

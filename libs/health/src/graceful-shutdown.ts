@@ -1,16 +1,30 @@
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { ShutdownState } from './shutdown-state';
 
+/** How a shutdown proceeds (`SSO_SHUTDOWN_DELAY`, `SSO_SHUTDOWN_TIMEOUT`), in seconds. */
+export interface DrainOptions {
+  /** From readiness red to the listener closing: load balancers stop routing here meanwhile. */
+  delay: number;
+  /** From the listener closing to cutting the connections still open. */
+  timeout: number;
+}
+
 /**
- * Drains and closes the application: readiness goes red (load balancers stop sending), the
- * listening socket closes (no new connections), responses carry `Connection: close`, in-flight
- * requests finish, then the database pool closes. Connections still open after `timeoutSeconds`
- * are cut, so a stuck client cannot hold the shutdown forever.
+ * Drains and closes the application: readiness goes red and every response carries
+ * `Connection: close` (keep-alive clients reconnect elsewhere); after `delay` the listening
+ * socket closes (no new connections) and idle keep-alive connections close; in-flight requests
+ * finish, then the database pool closes. Connections still open after `timeout` are cut, so a
+ * stuck client cannot hold the shutdown forever.
  */
-export async function drainAndClose(app: INestApplication, timeoutSeconds: number): Promise<void> {
+export async function drainAndClose(
+  app: INestApplication,
+  { delay, timeout: timeoutSeconds }: DrainOptions,
+): Promise<void> {
   app.get(ShutdownState).draining = true;
+  if (delay > 0) await sleep(delay * 1000);
   const server = app.getHttpServer() as Server;
   const deadline = setTimeout(() => {
     new Logger('Shutdown').warn(
@@ -20,11 +34,37 @@ export async function drainAndClose(app: INestApplication, timeoutSeconds: numbe
   }, timeoutSeconds * 1000);
   deadline.unref();
   try {
+    await stopAccepting(server, Math.min(ACCEPTED_GRACE_MS, timeoutSeconds * 1000));
     await app.close();
   } finally {
     clearTimeout(deadline);
   }
 }
+
+/** How long connections accepted just before the listener closed get to send their request. */
+const ACCEPTED_GRACE_MS = 1000;
+
+/**
+ * Closes the listening socket only. Node's `server.close()` also closes every connection that
+ * is not serving a request at that instant, including one accepted a moment ago whose request
+ * is still on the wire: its client would see a reset. Here those connections get `graceMs` to
+ * send their request (answered with `Connection: close`); whatever is still idle afterwards is
+ * closed by `app.close()`.
+ */
+async function stopAccepting(server: Server, graceMs: number): Promise<void> {
+  if (!server.listening) return;
+  NetServer.prototype.close.call(server);
+  const until = Date.now() + graceMs;
+  while (Date.now() < until) {
+    const open = await new Promise<number>((resolve) =>
+      server.getConnections((error, count) => resolve(error ? 0 : count)),
+    );
+    if (open === 0) return;
+    await sleep(25);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Where signals come from and how the process ends; the process itself unless a test says otherwise. */
 export interface SignalHost {
@@ -35,7 +75,7 @@ export interface SignalHost {
 /** On SIGTERM or SIGINT: drain, close, exit 0 (or 1 if closing failed). A second signal exits at once. */
 export function exitGracefullyOnSignals(
   app: INestApplication,
-  timeoutSeconds: number,
+  drain: DrainOptions,
   host: SignalHost = { on: (s, l) => process.on(s, l), exit: (code) => process.exit(code) },
 ): void {
   const logger = new Logger('Shutdown');
@@ -47,8 +87,10 @@ export function exitGracefullyOnSignals(
       return;
     }
     stopping = true;
-    logger.log(`${signal}: draining in-flight requests (at most ${timeoutSeconds} s)`);
-    drainAndClose(app, timeoutSeconds).then(
+    logger.log(
+      `${signal}: readiness red; closing the listener in ${drain.delay} s, then draining in-flight requests (at most ${drain.timeout} s)`,
+    );
+    drainAndClose(app, drain).then(
       () => {
         logger.log('Stopped');
         host.exit(0);

@@ -6,7 +6,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { KeyStore } from '@nest-sso/keys';
@@ -33,7 +33,7 @@ export class HealthController {
   @ApiResponse({ status: 200, description: '{"status": "ok", …}' })
   @Public()
   @Get('live')
-  live(@Res() response: Response): Promise<void> {
+  live(@Res() response: FastifyReply): Promise<void> {
     return this.answer(response, []);
   }
 
@@ -46,7 +46,7 @@ export class HealthController {
   @ApiResponse({ status: 503, description: '{"status": "error", "error": {…}, "details": {…}}' })
   @Public()
   @Get('ready')
-  ready(@Res() response: Response): Promise<void> {
+  ready(@Res() response: FastifyReply): Promise<void> {
     return this.answer(response, [
       () => this.databaseCheck(),
       () => this.keysCheck(),
@@ -55,15 +55,15 @@ export class HealthController {
   }
 
   private async answer(
-    response: Response,
+    response: FastifyReply,
     checks: (() => Promise<HealthIndicatorResult> | HealthIndicatorResult)[],
   ): Promise<void> {
     try {
-      response.status(200).json(await this.health.check(checks));
+      await response.status(200).send(await this.health.check(checks));
     } catch (error) {
       // Terminus reports failure as a 503 exception carrying the result; answer it as is.
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      response.status(503).json(error.getResponse());
+      await response.status(503).send(error.getResponse());
     }
   }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { KeyStore } from './key-store';
@@ -20,15 +20,18 @@ export class JwksController {
   @ApiResponse({ status: 304, description: 'If-None-Match matched the ETag' })
   @Public()
   @Get('jwks.json')
-  jwks(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() response: Response): void {
+  async jwks(
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() response: FastifyReply,
+  ): Promise<void> {
     const { json, etag } = this.keyStore.current.jwks;
-    response.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAge}`);
-    response.setHeader('ETag', etag);
+    void response.header('Cache-Control', `public, max-age=${this.config.jwksMaxAge}`);
+    void response.header('ETag', etag);
     if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === etag)) {
-      response.status(304).end();
+      await response.status(304).send();
       return;
     }
-    response.status(200).type('application/json').send(json);
+    await response.status(200).type('application/json').send(json);
   }
 
   /** The minimal discovery document of a token issuer: who signs, and where its keys are. */

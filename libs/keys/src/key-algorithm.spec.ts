@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { algorithmFor } from './key-algorithm';
+import type { KeyAlgorithm } from '@nest-sso/config';
+import { algorithmChangeWarning, algorithmFor } from './key-algorithm';
+import { KeySet, ManagedKey } from './key-set';
 import { KeyFileError } from './keys.errors';
 
 describe(algorithmFor.name, () => {
@@ -30,5 +32,53 @@ describe(algorithmFor.name, () => {
     expect(() => algorithmFor('/keys/k.pem', key, 'RS256')).toThrow(KeyFileError);
     expect(() => algorithmFor('/keys/k.pem', key, 'RS256')).toThrow(`Key file /keys/k.pem: `);
     expect(() => algorithmFor('/keys/k.pem', key, 'RS256')).toThrow(problem);
+  });
+});
+
+describe(algorithmChangeWarning.name, () => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = (
+    kid: string,
+    algorithm: KeyAlgorithm,
+    activateAt: Date | null = null,
+  ): ManagedKey => ({
+    issuer: 'sso',
+    kid,
+    file: `/keys/${kid}.pem`,
+    algorithm,
+    publicKey: rsa.publicKey,
+    privateKey: rsa.privateKey,
+    activateAt,
+    fingerprint: kid,
+  });
+
+  it('should warn when the new key signs with another algorithm than the active key, saying what verifiers need', () => {
+    const keySet = new KeySet([key('sso-1', 'RS256')], 'sso');
+    const warning = algorithmChangeWarning(keySet, 'sso', 'ES256');
+    expect(warning).toContain(
+      'the new key signs with ES256, while "sso" signs with RS256 now (kid sso-1)',
+    );
+    expect(warning).toContain('must accept ES256 before the new key activates');
+    expect(warning).toContain('DECODE_ALGORITHMS');
+    expect(warning).not.toContain('cryptography');
+    expect(algorithmChangeWarning(keySet, 'sso', 'EdDSA')).toContain(
+      'PyJWT with the cryptography package',
+    );
+    expect(algorithmChangeWarning(keySet, 'sso', 'PS256')).toContain('signs with PS256');
+  });
+
+  it('should compare with the key that signs now, not a pending one', () => {
+    const keySet = new KeySet(
+      [key('sso-2', 'EdDSA', new Date(Date.now() + 60_000)), key('sso-1', 'ES256')],
+      'sso',
+    );
+    expect(algorithmChangeWarning(keySet, 'sso', 'ES256')).toBeNull();
+    expect(algorithmChangeWarning(keySet, 'sso', 'RS256')).toContain('signs with ES256 now');
+  });
+
+  it('should stay silent for the same algorithm, and for an issuer with no signing key', () => {
+    const keySet = new KeySet([key('sso-1', 'RS256')], 'sso');
+    expect(algorithmChangeWarning(keySet, 'sso', 'RS256')).toBeNull();
+    expect(algorithmChangeWarning(keySet, 'other', 'ES256')).toBeNull();
   });
 });

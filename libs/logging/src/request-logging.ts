@@ -1,55 +1,53 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { requestContext } from './request-context';
 
 /** A caller's own request id is kept if it looks like one; otherwise a new UUID. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-type Request = IncomingMessage & { ip?: string; originalUrl?: string; id?: unknown };
+/** Fastify's `genReqId` option: the caller's `X-Request-Id` when it looks like one, else a UUID. */
+export function requestIdOf(request: { headers: Record<string, unknown> }): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
 
 /**
- * One log line per request (method, path, status, time, client IP, request id), never headers
- * or bodies. The request id comes from `X-Request-Id` or is made up, is returned in the
- * `X-Request-Id` response header, and is on every line logged while serving the request.
+ * One log line per request (method, path, status, time in ms, client IP, request id), never
+ * headers, query strings or bodies. The request id (see `requestIdOf`) is returned in the
+ * `X-Request-Id` response header and is on every line logged while serving the request.
  */
-export function requestLogging(logger: Logger) {
-  const http = pinoHttp({
-    logger,
-    genReqId: (request: IncomingMessage, response: ServerResponse) => {
-      const given = request.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-      response.setHeader('X-Request-Id', id);
-      return id;
-    },
-    // 503 is the database or a drain being away, which readiness reports already: a warning.
-    customLogLevel: (_request, response) =>
-      response.statusCode === 503 ? 'warn' : response.statusCode >= 500 ? 'error' : 'info',
-    customSuccessMessage: (request, response) =>
-      `${request.method} ${pathOf(request as Request)} ${response.statusCode}`,
-    customErrorMessage: (request, response) =>
-      `${request.method} ${pathOf(request as Request)} ${response.statusCode}`,
-    serializers: {
-      req: (request: { method: string; url: string; raw: Request }) => ({
-        method: request.method,
-        path: pathOf(request.raw),
-        ip: request.raw.ip,
-      }),
-      res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-      // pino-http makes up an Error (with its own stack) for every 5xx; the filter logs real ones.
-      err: () => undefined,
-    },
-    quietReqLogger: true,
+export function logRequests(instance: FastifyInstance, logger: Logger): void {
+  instance.addHook('onRequest', (request, reply, done) => {
+    reply.header('X-Request-Id', request.id);
+    // Everything that serves this request runs in this async context: Nest's Logger calls made
+    // anywhere below carry the request id (see PinoLoggerService).
+    requestContext.enterWith({ requestId: request.id });
+    done();
   });
-  return (request: Request, response: ServerResponse, next: () => void) => {
-    http(request, response);
-    // genReqId above always returns a string.
-    requestContext.run({ requestId: request.id as string }, next);
-  };
+  instance.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    // 503 is the database or a drain being away, which readiness reports already: a warning.
+    const level = status === 503 ? 'warn' : status >= 500 ? 'error' : 'info';
+    if (logger.isLevelEnabled(level)) {
+      const path = pathOf(request);
+      logger[level](
+        {
+          reqId: request.id,
+          req: { method: request.method, path, ip: request.ip },
+          res: { statusCode: status },
+          responseTime: Math.round(reply.elapsedTime * 100) / 100,
+        },
+        `${request.method} ${path} ${status}`,
+      );
+    }
+    done();
+  });
 }
 
 /** The path without its query string: queries are not logged. */
-function pathOf(request: Request): string {
-  return (request.originalUrl ?? request.url ?? '').split('?')[0];
+function pathOf(request: FastifyRequest): string {
+  const url = request.url;
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }

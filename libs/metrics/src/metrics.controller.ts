@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { Public, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
@@ -25,13 +25,15 @@ export class MetricsController {
   @Get()
   async scrape(
     @Headers('authorization') authorization: string | undefined,
-    @Res() response: Response,
+    @Res() response: FastifyReply,
   ): Promise<void> {
     const expected = this.config.metricsToken;
     if (expected !== null && !matches(authorization, `Bearer ${expected}`)) {
       throw new SsoError('not_authenticated', 'Send "Authorization: Bearer <SSO_METRICS_TOKEN>"');
     }
-    response.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    await response
+      .type(this.metrics.registry.contentType)
+      .send(await this.metrics.registry.metrics());
   }
 }
 

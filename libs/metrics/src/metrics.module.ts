@@ -1,5 +1,5 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { Global, Module } from '@nestjs/common';
+import { HttpMetricsHooks } from './http-metrics.hooks';
 import { MetricsController } from './metrics.controller';
 import { Metrics } from './metrics.service';
 
@@ -7,11 +7,7 @@ import { Metrics } from './metrics.service';
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [Metrics],
+  providers: [Metrics, HttpMetricsHooks],
   exports: [Metrics],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
-  }
-}
+export class MetricsModule {}

@@ -6,26 +6,31 @@ export type SsoClientErrorCode =
   | 'invalid_token'
   | 'token_expired'
   | 'wrong_token_type'
+  | 'wrong_account'
   | 'insufficient_scope'
-  | 'wrong_account';
+  | 'service_unavailable';
 
 const STATUS: Record<SsoClientErrorCode, number> = {
   not_authenticated: 401,
   invalid_token: 401,
   token_expired: 401,
   wrong_token_type: 401,
-  insufficient_scope: 403,
   wrong_account: 403,
+  insufficient_scope: 403,
+  service_unavailable: 503,
 };
 
 /**
  * An authentication or authorization failure. Nest's default exception handling sends its body
- * as is: `{"statusCode": 401, "code": "invalid_token", "message": "..."}`.
+ * as is: `{"statusCode": 401, "code": "invalid_token", "message": "..."}`. The guard also sets
+ * `WWW-Authenticate` on 401 answers and `Retry-After` (seconds) on 503 answers.
  */
 export class SsoClientError extends HttpException {
   constructor(
     readonly code: SsoClientErrorCode,
     message: string,
+    /** Seconds after which a retry may succeed (503 only). */
+    readonly retryAfter?: number,
   ) {
     super({ statusCode: STATUS[code], code, message }, STATUS[code]);
   }

@@ -1,12 +1,11 @@
 import { DynamicModule, FactoryProvider, Module, ModuleMetadata, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { JwksKeySource } from './key-sources/jwks-key-source';
 import type { KeySource } from './key-sources/key-source';
 import { PemKeySource } from './key-sources/pem-key-source';
 import { SsoAuthGuard } from './sso-auth.guard';
 import { SSO_CLIENT_OPTIONS, SsoClientOptions } from './sso-client.options';
-import { SSO_KEY_SOURCE, SsoJwtStrategy } from './sso-jwt.strategy';
+import { SSO_KEY_SOURCE, SsoTokenVerifier } from './sso-token-verifier';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 export interface SsoClientAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -16,7 +15,7 @@ export interface SsoClientAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   global?: boolean;
 }
 
-/** Makes a Nest service trust nest-sso tokens: key source, passport-jwt strategy and guard. */
+/** Makes a Nest service trust nest-sso tokens: key source, token verifier and guard. */
 @Module({})
 export class SsoClientModule {
   static forRoot(options: SsoClientOptions): DynamicModule {
@@ -33,15 +32,15 @@ export class SsoClientModule {
         useFactory: (o: SsoClientOptions, keySource: KeySource) =>
           new VerifiedTokenCache(keySource, o.verifiedTokenCacheSize ?? 10_000, o.leeway ?? 0),
       },
-      SsoJwtStrategy,
+      SsoTokenVerifier,
       SsoAuthGuard,
     ];
     if (options.global ?? true) providers.push({ provide: APP_GUARD, useExisting: SsoAuthGuard });
     return {
       module: SsoClientModule,
-      imports: [PassportModule, ...(options.imports ?? [])],
+      imports: options.imports ?? [],
       providers,
-      exports: [SsoAuthGuard, SSO_CLIENT_OPTIONS, SSO_KEY_SOURCE],
+      exports: [SsoAuthGuard, SsoTokenVerifier, SSO_CLIENT_OPTIONS, SSO_KEY_SOURCE],
     };
   }
 }

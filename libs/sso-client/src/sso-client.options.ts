@@ -1,4 +1,4 @@
-import type { Algorithm } from 'jsonwebtoken';
+import type { SsoAlgorithm } from './key-algorithms';
 import type { SsoClaims } from './sso-auth';
 
 /** Where the identity server's public keys come from. */
@@ -6,7 +6,10 @@ export type SsoKeySourceOptions =
   | {
       /** JWKS URL per issuer, e.g. `{"https://sso.example.com": "https://sso.example.com/.well-known/jwks.json"}`. */
       jwks: Record<string, string>;
-      /** Least seconds between two fetches caused by an unknown kid (default 30). */
+      /**
+       * Least seconds between two JWKS requests per issuer, whatever causes them (expiry, an
+       * unknown kid, a failure), and least time keys are cached (default 30, at least 1).
+       */
       refetchCooldown?: number;
       /** Seconds to keep keys when the JWKS response has no `Cache-Control: max-age` (default 300). */
       defaultMaxAge?: number;
@@ -26,9 +29,14 @@ export interface SsoClientOptions<TUser = unknown> {
   /** Issuers whose tokens are accepted. */
   acceptedIssuers: string[];
   keys: SsoKeySourceOptions;
-  /** Accepted signing algorithms (default `['RS256']`). RS*, PS* and ES* are supported. */
-  algorithms?: Algorithm[];
-  /** Seconds of clock skew tolerated on `exp` and `nbf` (default 0). */
+  /**
+   * Accepted signing algorithms (default `DEFAULT_ALGORITHMS`: every algorithm a nest-sso server
+   * signs with, RS256/384/512, PS256/384/512, ES256 and EdDSA; ES384 and ES512 may be added). A
+   * token is verified only with a key whose type fits its algorithm, and whose JWK `alg`, if any,
+   * is that algorithm.
+   */
+  algorithms?: SsoAlgorithm[];
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat` (default 0), like the server's `SSO_EXPIRATION_LEEWAY`. */
   leeway?: number;
   /** Accept session tokens too (default false: only short-lived authorization tokens). */
   acceptSessionTokens?: boolean;

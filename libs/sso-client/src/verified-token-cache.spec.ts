@@ -9,8 +9,9 @@ const publicKey = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publi
 /** A key source whose published keys the test changes, as a JWKS would between fetches. */
 class PublishedKeys implements KeySource {
   readonly keys = new Map<string, ResolvedKey>();
-  getKey(issuer: string, kid: string | undefined) {
-    return Promise.resolve(this.keys.get(`${issuer}/${kid}`));
+  getKeys(issuer: string, kid: string | undefined) {
+    const key = this.keys.get(`${issuer}/${kid}`);
+    return Promise.resolve(key ? [key] : []);
   }
 }
 
@@ -21,7 +22,7 @@ describe(VerifiedTokenCache.name, () => {
   const now = () => clock;
   const claims = (exp?: number): SsoClaims => ({
     token: 'auth',
-    sid: 's',
+    sid: '6f1c2d4e-8a9b-4c3d-9e8f-7a6b5c4d3e2f',
     cid: '',
     uid: 'u',
     email: 'e@example.com',

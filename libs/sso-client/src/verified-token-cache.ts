@@ -44,8 +44,8 @@ export class VerifiedTokenCache {
       this.entries!.delete(token);
       return undefined;
     }
-    const current = await this.keySource.getKey(entry.issuer, entry.kid);
-    if (!current || (current.key !== entry.key && !current.key.equals(entry.key))) {
+    const published = await this.keySource.getKeys(entry.issuer, entry.kid);
+    if (!published.some(({ key }) => key === entry.key || key.equals(entry.key))) {
       this.entries!.delete(token);
       return undefined;
     }

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { IpRateLimiter, RateLimitBucket } from './ip-rate-limiter';
 
 const RATE_LIMIT_BUCKET = 'sso:rateLimitBucket';
@@ -29,7 +29,7 @@ export class RateLimitGuard implements CanActivate {
       context.getHandler(),
     );
     if (bucket === undefined) return true;
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     await this.limiter.consume(bucket, request.ip ?? 'unknown');
     return true;
   }

@@ -1,23 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, errors, JWTPayload, jwtVerify } from 'jose';
+import { compactVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { KEY_ALGORITHMS, SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { SsoError } from '@nest-sso/common';
 import { KeyStore } from '@nest-sso/keys';
+import { checkClaims, decodeToken, isUuid, SsoClaims, TokenRuleError } from '@nest-sso/sso-client';
 import { Metrics } from '@nest-sso/metrics';
-import { SESSION_TOKEN, TokenClaims, TokenType } from './claims';
+import { SESSION_TOKEN, TokenClaims } from './claims';
 import { signJws } from './sign-jws';
 
 /** A token that passed verification: its claims and the key that verified them. */
 interface Verified {
-  payload: JWTPayload;
+  payload: Readonly<SsoClaims>;
   issuer: string;
   kid: string | undefined;
   key: KeyObject;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Signs tokens with the identity's active key and verifies tokens with algorithms, issuer and audience pinned. */
 @Injectable()
@@ -52,7 +51,10 @@ export class TokensService {
 
   /**
    * Verifies `token` and returns its claims if it is a valid token of type `type` for this
-   * server's identity. Every failure is an `SsoError` with a 401 code; nothing else escapes.
+   * server's identity: signature with the key its kid names (in that key's one algorithm), then
+   * the shared token rules of `@nest-sso/sso-client` (`checkClaims`: the same rules, and error
+   * codes, as every service using that library). Every failure is an `SsoError` with a 401 code.
+   * UUID claims (`sid`, `account`, a UUID `uid`) come back in canonical lower-case form.
    */
   async verify<T extends TokenClaims>(token: string, type: T['token']): Promise<T> {
     // Session tokens are minted only here, so only this server's identity may have issued one;
@@ -63,38 +65,42 @@ export class TokensService {
         : (this.config.acceptedIssuers ?? this.keyStore.current.issuers());
     const cacheKey = `${type}:${token}`;
     const hit = this.verified.get(cacheKey);
-    if (hit && this.stillValid(hit)) return hit.payload as T;
+    if (hit && this.stillValid(hit)) return hit.payload as unknown as T;
 
-    const issuer = this.unverifiedIssuer(token, accepted);
-    const keySet = this.keyStore.current;
-    let payload: JWTPayload;
-    let used: Pick<Verified, 'kid' | 'key'> | undefined;
-    try {
-      ({ payload } = await jwtVerify(
-        token,
-        (header) => {
-          const key = keySet.verificationKey(issuer, header.kid);
-          if (!key) throw new SsoError('invalid_token', 'The token was signed with an unknown key');
-          // Each key verifies with its own algorithm only (no RS256/HS256 or RSA/EC confusion).
-          if (header.alg !== key.algorithm) {
-            throw new SsoError('invalid_token', 'The token algorithm is not accepted');
-          }
-          used = { kid: header.kid, key: key.publicKey };
-          return key.publicKey;
-        },
-        {
-          algorithms: this.config.decodeAlgorithms ?? [...KEY_ALGORITHMS],
-          issuer,
-          audience: this.config.identity,
-          clockTolerance: this.config.expirationLeeway,
-        },
-      ));
-    } catch (error) {
-      throw toTokenError(error);
+    const { header, claims } = ruled(() => decodeToken(token));
+    // Like DRF-SSO, the issuer picks the key set; it must be accepted before any key is looked up.
+    const issuer = claims.iss;
+    if (typeof issuer !== 'string' || !accepted.includes(issuer)) {
+      throw new SsoError('invalid_token', 'The token issuer is not accepted');
     }
-    assertClaims(payload, type, this.config.expirationLeeway);
-    if (used) this.verified.set(cacheKey, { payload: Object.freeze(payload), issuer, ...used });
-    return payload as T;
+    const key = this.keyStore.current.verificationKey(issuer, header.kid);
+    if (!key) throw new SsoError('invalid_token', 'The token was signed with an unknown key');
+    // Each key verifies with its own algorithm only (no RS256/HS256 or RSA/EC confusion).
+    const allowed = this.config.decodeAlgorithms ?? KEY_ALGORITHMS;
+    if (header.alg !== key.algorithm || !allowed.includes(key.algorithm)) {
+      throw new SsoError('invalid_token', 'The token algorithm is not accepted');
+    }
+    try {
+      await compactVerify(token, key.publicKey, { algorithms: [key.algorithm] });
+    } catch {
+      throw new SsoError('invalid_token', 'The token signature is invalid');
+    }
+    const checked = ruled(() =>
+      checkClaims(claims, {
+        types: [type],
+        issuers: accepted,
+        audience: this.config.identity,
+        leeway: this.config.expirationLeeway,
+      }),
+    );
+    // Session tokens come only from this server, whose user ids are UUIDs (they are looked up in
+    // a uuid column).
+    if (type === SESSION_TOKEN && !isUuid(checked.uid)) {
+      throw new SsoError('invalid_token', 'The token\'s "uid" claim must be a UUID');
+    }
+    const payload = Object.freeze(canonical(checked));
+    this.verified.set(cacheKey, { payload, issuer, kid: header.kid, key: key.publicKey });
+    return payload as unknown as T;
   }
 
   private stillValid(hit: Verified): boolean {
@@ -103,62 +109,27 @@ export class TokensService {
     }
     return this.keyStore.current.verificationKey(hit.issuer, hit.kid)?.publicKey === hit.key;
   }
+}
 
-  /** Like DRF-SSO, the issuer picks the key set; it must be accepted before any key is looked up. */
-  private unverifiedIssuer(token: string, accepted: string[]): string {
-    let iss: unknown;
-    try {
-      decodeProtectedHeader(token);
-      iss = decodeJwt(token).iss;
-    } catch {
-      throw new SsoError('invalid_token', 'The token is malformed');
-    }
-    if (typeof iss !== 'string' || !accepted.includes(iss)) {
-      throw new SsoError('invalid_token', 'The token issuer is not accepted');
-    }
-    return iss;
+/** Runs a token rule, turning its violation into the `SsoError` with the same code. */
+function ruled<T>(rule: () => T): T {
+  try {
+    return rule();
+  } catch (error) {
+    if (error instanceof TokenRuleError) throw new SsoError(error.code, error.message);
+    throw error;
   }
 }
 
-function toTokenError(error: unknown): SsoError {
-  if (error instanceof SsoError) return error;
-  if (error instanceof errors.JWTExpired)
-    return new SsoError('token_expired', 'The token has expired');
-  if (error instanceof errors.JOSEAlgNotAllowed) {
-    return new SsoError('invalid_token', 'The token algorithm is not accepted');
-  }
-  if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return new SsoError('invalid_token', 'The token signature is invalid');
-  }
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    return new SsoError('invalid_token', `The token's "${error.claim}" claim is invalid`);
-  }
-  return new SsoError('invalid_token', 'The token is invalid');
-}
-
-function assertClaims(payload: JWTPayload, type: TokenType, leeway: number): void {
-  if (payload.token !== type) {
-    throw new SsoError(
-      'wrong_token_type',
-      type === 'session'
-        ? 'A session token is required here'
-        : 'An authorization token is required here',
-    );
-  }
-  if (typeof payload.sid !== 'string' || !UUID.test(payload.sid)) {
-    throw new SsoError('invalid_token', 'The token\'s "sid" claim is invalid');
-  }
-  // Session tokens come only from this server, whose user ids are UUIDs.
-  if (
-    typeof payload.uid !== 'string' ||
-    payload.uid === '' ||
-    (type === 'session' && !UUID.test(payload.uid))
-  ) {
-    throw new SsoError('invalid_token', 'The token\'s "uid" claim is invalid');
-  }
-  // A token issued in the future was not issued by a server with a sane clock. A minute of slack
-  // keeps replicas whose clocks differ slightly from refusing each other's fresh tokens.
-  if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + leeway + 60) {
-    throw new SsoError('invalid_token', 'The token\'s "iat" claim is in the future');
-  }
+/**
+ * The claims with their UUIDs in canonical form: the database compares uuid columns whatever
+ * the letter case, so every comparison in code must see the same form.
+ */
+function canonical(claims: SsoClaims): SsoClaims {
+  return {
+    ...claims,
+    sid: claims.sid.toLowerCase(),
+    ...(isUuid(claims.uid) ? { uid: claims.uid.toLowerCase() } : {}),
+    ...(claims.account === undefined ? {} : { account: claims.account.toLowerCase() }),
+  };
 }

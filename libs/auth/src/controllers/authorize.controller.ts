@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiErrors, ApiSessionAuth } from '@nest-sso/common';
 import { RateLimit } from '@nest-sso/throttling';
 import { AuthorizeDto } from '../dto/authorize.dto';
@@ -26,7 +26,7 @@ export class AuthorizeController {
   async create(
     @CurrentSession() auth: SessionAuth,
     @Body() body: AuthorizeDto,
-    @Req() request: Request,
+    @Req() request: FastifyRequest,
   ): Promise<TokenResponseDto> {
     return { token: await this.authorize.execute(auth, body.account, request.ip) };
   }

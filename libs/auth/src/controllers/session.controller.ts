@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, Public } from '@nest-sso/common';
 import { RateLimit } from '@nest-sso/throttling';
@@ -20,13 +20,13 @@ export class SessionController {
   @RateLimit('login')
   @Post()
   @HttpCode(200)
-  async create(@Body() body: LoginDto, @Req() request: Request): Promise<TokenResponseDto> {
+  async create(@Body() body: LoginDto, @Req() request: FastifyRequest): Promise<TokenResponseDto> {
     const token = await this.login.execute({
       login: body.username,
       password: body.password,
       clientId: body.client_id,
       ipAddress: request.ip,
-      userAgent: request.get('user-agent'),
+      userAgent: request.headers['user-agent'],
     });
     return { token };
   }

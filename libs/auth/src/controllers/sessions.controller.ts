@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import {
   ApiErrors,
   ApiSessionAuth,
@@ -57,7 +57,7 @@ export class SessionsController {
   async revokeAll(
     @CurrentSession() auth: SessionAuth,
     @Query() query: RevokeAllQueryDto,
-    @Req() request: Request,
+    @Req() request: FastifyRequest,
   ): Promise<RevokedCountDto> {
     return {
       revoked: await this.manage.revokeAll(auth, query.keep_current === 'true', request.ip),
@@ -73,7 +73,7 @@ export class SessionsController {
   async revoke(
     @CurrentSession() auth: SessionAuth,
     @Param('id') id: string,
-    @Req() request: Request,
+    @Req() request: FastifyRequest,
   ): Promise<void> {
     if (!isUUID(id)) throw new SsoError('not_found', 'No such session');
     await this.manage.revoke(auth, id, request.ip);
@@ -84,7 +84,7 @@ export class SessionsController {
   @ApiNoContentResponse({ description: 'Ended' })
   @Post('logout')
   @HttpCode(204)
-  async logout(@CurrentSession() auth: SessionAuth, @Req() request: Request): Promise<void> {
+  async logout(@CurrentSession() auth: SessionAuth, @Req() request: FastifyRequest): Promise<void> {
     await this.manage.logout(auth, request.ip);
   }
 
@@ -98,7 +98,7 @@ export class SessionsController {
   async password(
     @CurrentSession() auth: SessionAuth,
     @Body() body: ChangePasswordDto,
-    @Req() request: Request,
+    @Req() request: FastifyRequest,
   ): Promise<PasswordChangedDto> {
     return {
       revoked_sessions: await this.changePassword.execute(

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Actors, AuditService } from '@nest-sso/audit';
 import { IS_ADMIN_API, IS_PUBLIC, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
@@ -21,7 +21,7 @@ export interface SessionAuth {
   session: Session | null;
 }
 
-export type AuthenticatedRequest = Request & { auth?: SessionAuth };
+export type AuthenticatedRequest = FastifyRequest & { auth?: SessionAuth };
 
 const RECORD_DENIAL = 'sso:recordDenial';
 

@@ -1,19 +1,30 @@
 import { createPublicKey, JsonWebKey } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { KeySource, ResolvedKey } from './key-source';
+import { keyTypeFits } from '../key-algorithms';
+import { KeySource, KeysUnavailableError, ResolvedKey } from './key-source';
 
 export interface JwksKeySourceOptions {
+  /**
+   * Least seconds between two JWKS requests for one issuer, whatever causes them (the cache
+   * expired, an unknown kid, a failed fetch); also the least time keys are cached, even when
+   * `Cache-Control` says less. Default 30, at least 1.
+   */
   refetchCooldown?: number;
+  /** Seconds to keep keys when the response has no `Cache-Control: max-age` (default 300). */
   defaultMaxAge?: number;
+  /** Timeout of one JWKS request, in milliseconds (default 5000). */
   timeout?: number;
   /** For tests: the clock, in milliseconds. */
   now?: () => number;
 }
 
+type Jwk = JsonWebKey & { kid?: unknown; alg?: unknown; use?: unknown };
+
 interface IssuerKeys {
   url: string;
-  keys: Map<string, ResolvedKey> | null;
-  /** When the cached keys are due for a refresh (Cache-Control max-age). */
+  /** Keys by kid (several per kid are kept), and every key in JWKS order; `null` until a fetch succeeds. */
+  keys: { byKid: Map<string, ResolvedKey[]>; all: ResolvedKey[] } | null;
+  /** When the cached keys are due for a refresh: max(max-age, cooldown) after the fetch. */
   expiresAt: number;
   /** When the JWKS was last requested, successfully or not. */
   fetchedAt: number;
@@ -23,10 +34,15 @@ interface IssuerKeys {
 /**
  * Public keys from the identity server's JWKS, held as `KeyObject`s.
  *
- * - Keys are kept for the response's `Cache-Control: max-age`, then fetched again.
- * - A kid not in the cache causes a refetch, at most once per `refetchCooldown` seconds, so a flood
- *   of tokens with forged kids costs the identity server one request per cooldown.
- * - If the identity server cannot be reached, the keys already held keep working.
+ * - Keys are kept for the response's `Cache-Control: max-age`, but never less than
+ *   `refetchCooldown`, then fetched again.
+ * - A kid not in the cache causes a refetch, unless the last request is more recent than
+ *   `refetchCooldown`: a flood of forged kids, or of forged signatures, costs the identity server
+ *   at most one request per cooldown, whatever its `max-age`.
+ * - If the identity server cannot be reached, the keys already held keep working; with no key
+ *   held at all, `getKeys` throws `KeysUnavailableError` (the guard answers 503), and the next
+ *   attempt waits for the cooldown.
+ * - Every key of a kid is kept (the JWK spec only recommends unique kids), with its JWK `alg`.
  * - Concurrent requests share one fetch.
  */
 export class JwksKeySource implements KeySource {
@@ -39,6 +55,11 @@ export class JwksKeySource implements KeySource {
 
   constructor(urls: Record<string, string>, options: JwksKeySourceOptions = {}) {
     for (const [issuer, url] of Object.entries(urls)) {
+      try {
+        new URL(url);
+      } catch {
+        throw new Error(`sso-client: keys.jwks["${issuer}"] must be a URL (got "${url}")`);
+      }
       this.issuers.set(issuer, {
         url,
         keys: null,
@@ -47,27 +68,37 @@ export class JwksKeySource implements KeySource {
         inflight: null,
       });
     }
-    this.cooldownMs = (options.refetchCooldown ?? 30) * 1000;
-    this.defaultMaxAgeMs = (options.defaultMaxAge ?? 300) * 1000;
-    this.timeoutMs = options.timeout ?? 5000;
+    this.cooldownMs = seconds('refetchCooldown', options.refetchCooldown ?? 30, 1) * 1000;
+    this.defaultMaxAgeMs = seconds('defaultMaxAge', options.defaultMaxAge ?? 300, 0) * 1000;
+    this.timeoutMs = seconds('timeout', options.timeout ?? 5000, 1);
     this.now = options.now ?? Date.now;
   }
 
-  async getKey(issuer: string, kid: string | undefined): Promise<ResolvedKey | undefined> {
+  async getKeys(issuer: string, kid: string | undefined): Promise<ResolvedKey[]> {
     const entry = this.issuers.get(issuer);
-    if (!entry) return undefined;
-    if (entry.keys === null || this.now() >= entry.expiresAt) await this.refresh(entry);
-    let key = lookup(entry, kid);
-    if (!key && kid !== undefined && this.now() - entry.fetchedAt >= this.cooldownMs) {
-      await this.refresh(entry);
-      key = lookup(entry, kid);
+    if (!entry) return [];
+    if (entry.inflight) await entry.inflight;
+    else if (this.now() >= entry.expiresAt) await this.refresh(entry);
+    if (!entry.keys) {
+      // Nothing to verify with: an outage of the identity server, not a bad token.
+      const retryAfter = Math.max(1, Math.ceil((entry.expiresAt - this.now()) / 1000));
+      throw new KeysUnavailableError(issuer, retryAfter);
     }
-    return key;
+    let keys = lookup(entry.keys, kid);
+    if (keys.length === 0 && kid !== undefined && this.mayFetch(entry)) {
+      await this.refresh(entry);
+      keys = lookup(entry.keys, kid);
+    }
+    return keys;
   }
 
-  private refresh(entry: IssuerKeys): Promise<void> {
+  private mayFetch(entry: IssuerKeys): boolean {
+    return this.now() - entry.fetchedAt >= this.cooldownMs;
+  }
+
+  private async refresh(entry: IssuerKeys): Promise<void> {
     entry.inflight ??= this.fetchKeys(entry).finally(() => (entry.inflight = null));
-    return entry.inflight;
+    await entry.inflight;
   }
 
   private async fetchKeys(entry: IssuerKeys): Promise<void> {
@@ -77,40 +108,54 @@ export class JwksKeySource implements KeySource {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const body = (await response.json()) as { keys?: unknown };
       if (!Array.isArray(body.keys)) throw new Error('the response has no "keys" array');
-      entry.keys = parseKeys(
-        body.keys as (JsonWebKey & { kid?: string; alg?: string; use?: string })[],
-      );
-      entry.expiresAt =
-        this.now() + (maxAgeOf(response.headers.get('cache-control')) ?? this.defaultMaxAgeMs);
+      entry.keys = this.parseKeys(entry.url, body.keys as Jwk[]);
+      const maxAge = maxAgeOf(response.headers.get('cache-control')) ?? this.defaultMaxAgeMs;
+      entry.expiresAt = entry.fetchedAt + Math.max(maxAge, this.cooldownMs);
     } catch (error) {
       // Keep what we have; try again after the cooldown rather than on every request.
-      entry.expiresAt = this.now() + this.cooldownMs;
+      entry.expiresAt = entry.fetchedAt + this.cooldownMs;
       this.logger.warn(
         `Fetching ${entry.url} failed (${(error as Error).message}); ` +
-          (entry.keys ? `keeping ${entry.keys.size} cached keys` : 'no keys are cached yet'),
+          (entry.keys ? `keeping ${entry.keys.all.length} cached keys` : 'no keys are cached yet'),
       );
     }
   }
-}
 
-function lookup(entry: IssuerKeys, kid: string | undefined): ResolvedKey | undefined {
-  if (!entry.keys) return undefined;
-  return kid === undefined ? entry.keys.values().next().value : entry.keys.get(kid);
-}
-
-function parseKeys(
-  jwks: (JsonWebKey & { kid?: string; alg?: string; use?: string })[],
-): Map<string, ResolvedKey> {
-  const keys = new Map<string, ResolvedKey>();
-  for (const jwk of jwks) {
-    if (typeof jwk.kid !== 'string' || (jwk.use !== undefined && jwk.use !== 'sig')) continue;
-    try {
-      keys.set(jwk.kid, { key: createPublicKey({ key: jwk, format: 'jwk' }), algorithm: jwk.alg });
-    } catch {
-      // A key this runtime cannot use is skipped; the others still verify.
+  private parseKeys(url: string, jwks: Jwk[]): NonNullable<IssuerKeys['keys']> {
+    const byKid = new Map<string, ResolvedKey[]>();
+    const all: ResolvedKey[] = [];
+    for (const jwk of jwks) {
+      if (typeof jwk.kid !== 'string' || (jwk.use !== undefined && jwk.use !== 'sig')) continue;
+      if (jwk.alg !== undefined && typeof jwk.alg !== 'string') continue;
+      let resolved: ResolvedKey;
+      try {
+        resolved = { key: createPublicKey({ key: jwk, format: 'jwk' }), algorithm: jwk.alg };
+      } catch {
+        continue; // A key this runtime cannot use is skipped; the others still verify.
+      }
+      if (jwk.alg !== undefined && !keyTypeFits(resolved.key, jwk.alg)) {
+        this.logger.warn(
+          `${url}: key "${jwk.kid}" says alg ${jwk.alg}, which its key type cannot do; skipped`,
+        );
+        continue;
+      }
+      all.push(resolved);
+      byKid.set(jwk.kid, [...(byKid.get(jwk.kid) ?? []), resolved]);
     }
+    return { byKid, all };
   }
-  return keys;
+}
+
+function lookup(keys: NonNullable<IssuerKeys['keys']>, kid: string | undefined): ResolvedKey[] {
+  return kid === undefined ? keys.all : (keys.byKid.get(kid) ?? []);
+}
+
+function seconds(option: string, value: number, min: number): number {
+  if (!Number.isFinite(value) || value < min)
+    throw new Error(
+      `sso-client: keys.${option} must be a number of at least ${min} (got ${value})`,
+    );
+  return value;
 }
 
 /** `max-age` of a Cache-Control header, in milliseconds; `no-store`/`no-cache` mean 0. */

@@ -11,24 +11,24 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
  * file fails start-up with its name.
  */
 export class PemKeySource implements KeySource {
-  private readonly keys = new Map<string, Map<string, ResolvedKey>>();
+  private readonly keys = new Map<string, Map<string, ResolvedKey[]>>();
 
   constructor(root: string, publicKeys: Record<string, string | string[]>) {
     for (const [issuer, files] of Object.entries(publicKeys)) {
-      const byKid = new Map<string, ResolvedKey>();
+      const byKid = new Map<string, ResolvedKey[]>();
       for (const file of typeof files === 'string' ? [files] : files) {
-        byKid.set(file.replace(/\.pem$/, ''), {
-          key: readPublicKey(resolve(root, file)),
-          algorithm: undefined,
-        });
+        // A PEM file names no algorithm: the key type decides which ones it verifies.
+        const key = { key: readPublicKey(resolve(root, file)), algorithm: undefined };
+        byKid.set(file.replace(/\.pem$/, ''), [key]);
       }
       this.keys.set(issuer, byKid);
     }
   }
 
-  getKey(issuer: string, kid: string | undefined): Promise<ResolvedKey | undefined> {
+  getKeys(issuer: string, kid: string | undefined): Promise<ResolvedKey[]> {
     const keys = this.keys.get(issuer);
-    return Promise.resolve(kid === undefined ? keys?.values().next().value : keys?.get(kid));
+    if (!keys) return Promise.resolve([]);
+    return Promise.resolve(kid === undefined ? [...keys.values()].flat() : (keys.get(kid) ?? []));
   }
 }
 
