@@ -458,8 +458,8 @@ const ADMIN_CASES: Case[] = [
     path: `/admin/users/${'a'.repeat(10_000)}`,
     auth: admin,
     body: () => ({ permissions: [] }),
-    status: 404,
-    code: 'not_found',
+    status: 414,
+    code: 'uri_too_long',
   },
   {
     name: 'admin update user: SQL as the id',
@@ -533,8 +533,8 @@ const ADMIN_CASES: Case[] = [
     path: `/admin/accounts/${'a'.repeat(10_000)}/members/TARGET`,
     auth: admin,
     body: () => ({ permissions: [] }),
-    status: 404,
-    code: 'not_found',
+    status: 414,
+    code: 'uri_too_long',
   },
   {
     name: 'admin set membership: a user id that is not a UUID',
@@ -559,8 +559,8 @@ const ADMIN_CASES: Case[] = [
     method: 'DELETE',
     path: `/admin/sessions/${'a'.repeat(10_000)}`,
     auth: admin,
-    status: 404,
-    code: 'not_found',
+    status: 414,
+    code: 'uri_too_long',
   },
   // Paging of every listing
   ...PAGING.flatMap(([query, name]) =>

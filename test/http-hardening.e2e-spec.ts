@@ -87,7 +87,7 @@ describe('Methods and media types', () => {
       code: 'method_not_allowed',
       message: expect.stringContaining(wrong),
     });
-    const allow = (response.headers.allow).split(', ');
+    const allow = response.headers.allow.split(', ');
     for (const method of allowed) expect(allow).toContain(method);
     expect(allow).not.toContain(wrong);
   });
