@@ -71,6 +71,15 @@ describe(parseConfig.name, () => {
     expect(() => parseConfig({ SSO_MAX_SESSIONS_PER_USER: '-1' })).toThrow(ConfigError);
   });
 
+  it("should refuse the admin API's audience in the other tokens' audiences", () => {
+    expect(() =>
+      parseConfig({ SSO_IDENTITY: 'sso', SSO_AUTHORIZATION_AUDIENCE: 'orders, sso/admin' }),
+    ).toThrow('SSO_AUTHORIZATION_AUDIENCE must not name "sso/admin"');
+    expect(() => parseConfig({ SSO_IDENTITY: 'sso', SSO_SESSION_AUDIENCE: 'sso/admin' })).toThrow(
+      ConfigError,
+    );
+  });
+
   it('should read the password rate limit and the admin token lifetime', () => {
     const config = parseConfig({ SSO_RATE_LIMIT_PASSWORD: '3', SSO_ADMIN_TOKEN_EXPIRATION: '60' });
     expect(config.rateLimit.password).toBe(3);

@@ -102,8 +102,8 @@ export function parseConfig(env: Env): SsoConfig {
       ...databaseTimeouts(read),
     },
     identity,
-    sessionAudience: list(read, 'SSO_SESSION_AUDIENCE') ?? [identity],
-    authorizationAudience: list(read, 'SSO_AUTHORIZATION_AUDIENCE') ?? [identity],
+    sessionAudience: audience(read, 'SSO_SESSION_AUDIENCE', identity),
+    authorizationAudience: audience(read, 'SSO_AUTHORIZATION_AUDIENCE', identity),
     acceptedIssuers: list(read, 'SSO_ACCEPTED_ISSUERS'),
     keyStoreRoot: read('SSO_KEY_STORE_ROOT') ?? './keys',
     privateKeys: keyFileMap(read, 'SSO_PRIVATE_KEYS'),
@@ -150,6 +150,19 @@ export function parseConfig(env: Env): SsoConfig {
 }
 
 type Read = (name: string) => string | undefined;
+
+/**
+ * An audience list, defaulting to the identity. `<identity>/admin` is the admin API's own
+ * audience (admin tokens carry only it): a session or authorization token naming it would reach
+ * every service that receives such tokens, so it is refused here.
+ */
+function audience(read: Read, name: string, identity: string): string[] {
+  const audiences = list(read, name) ?? [identity];
+  if (audiences.includes(`${identity}/admin`)) {
+    throw new ConfigError(name, `must not name "${identity}/admin", the admin API's own audience`);
+  }
+  return audiences;
+}
 
 /**
  * How long PostgreSQL work may take, in seconds. The statement timeout is PostgreSQL's own (it
