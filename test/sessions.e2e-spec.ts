@@ -142,6 +142,13 @@ describe('Session management', () => {
     expect(changed.body).toEqual({ revoked_sessions: 1 });
     expect(await authorizeStatus(other)).toBe(401);
     expect(await authorizeStatus(current)).toBe(200);
+    const events = (await t.app.get(AuditService).list({ userId: user.id, limit: 10 })).filter(
+      (e) => e.type === 'password_changed' || e.type === 'session_revoked',
+    );
+    expect(events.map((e) => [e.type, e.reason, e.actorId, e.via]).reverse()).toEqual([
+      ['password_changed', 'changed_by_user', user.id, 'api'],
+      ['session_revoked', 'password_changed', user.id, 'api'],
+    ]);
     await http()
       .post('/session')
       .send({ username: user.email, password: TEST_PASSWORD })

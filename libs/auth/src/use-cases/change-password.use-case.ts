@@ -54,7 +54,12 @@ export class ChangePasswordUseCase {
     }
     await this.lockout.reset(loginName);
     await this.users.setPassword(user.id, newPassword, 'new_password');
-    await this.audit.record({ type: 'password_changed', actor, sessionId: auth.claims.sid });
+    await this.audit.record({
+      type: 'password_changed',
+      actor,
+      sessionId: auth.claims.sid,
+      reason: 'changed_by_user',
+    });
     const ended = await this.endSessions.allOf(user.id, 'password_changed', actor, auth.claims.sid);
     return ended.length;
   }
