@@ -78,19 +78,24 @@ export class HealthController {
     return this.indicators.check('database').down({ message: 'the database does not answer' });
   }
 
+  /**
+   * Up while a key signs. A failed reload of a shared key store leaves every replica serving the
+   * last good key set, so it must not take them all out of the load balancer: it shows here as a
+   * warning (`last_reload: "failed"`), in `nest_sso_key_store_last_reload_ok` and in the log line
+   * that names the file. The details never name files or paths: this route is public.
+   */
   private keysCheck(): HealthIndicatorResult {
     const keys = this.indicators.check('keys');
     const signing = this.keyStore.current.signingKey(this.config.identity);
     if (!signing) return keys.down({ message: 'no key can sign' });
-    const { lastError } = this.keyStore.status;
-    // Key file errors name a file and a parse problem, never key material.
-    if (lastError !== null) {
-      return keys.down({
-        message: `last key reload failed: ${lastError}`,
+    if (this.keyStore.status.lastError !== null) {
+      return keys.up({
         active_kid: signing.kid,
+        last_reload: 'failed',
+        message: 'the last key reload failed; serving the last good key set (see the server log)',
       });
     }
-    return keys.up({ active_kid: signing.kid });
+    return keys.up({ active_kid: signing.kid, last_reload: 'ok' });
   }
 
   private shutdownCheck(): HealthIndicatorResult {
