@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import type { SsoConfig } from '@nest-sso/config';
+import { EvictingClient } from './evicting-client';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SessionsSecurityAudit1764100000000 } from './migrations/1764100000000-sessions-security-audit';
 import { AuditActor1764200000000 } from './migrations/1764200000000-audit-actor';
@@ -22,7 +23,8 @@ export const MIGRATIONS = [
  * `autoLoadEntities`), and migrations are plain SQL that need none.
  */
 export function dataSourceOptions(config: {
-  database: Pick<SsoConfig['database'], 'url' | 'dataDir' | 'poolSize' | 'connectTimeout'>;
+  database: Pick<SsoConfig['database'], 'url' | 'dataDir' | 'poolSize' | 'connectTimeout'> &
+    Partial<Pick<SsoConfig['database'], 'statementTimeout' | 'queryTimeout'>>;
 }): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
@@ -39,7 +41,7 @@ export function dataSourceOptions(config: {
       applicationName: 'nest-sso',
       // Without a bound, a request waits forever for a connection while PostgreSQL is away.
       connectTimeoutMS: config.database.connectTimeout * 1000,
-      extra: { keepAlive: true },
+      extra: postgresExtra(config.database),
     };
   }
   return {
@@ -56,4 +58,28 @@ export function embeddedDataDir(config: {
   database: Pick<SsoConfig['database'], 'dataDir'>;
 }): string {
   return resolve(config.database.dataDir, 'pglite');
+}
+
+/** Seconds of silence before TCP keepalive probes start on an idle PostgreSQL connection. */
+const KEEPALIVE_IDLE_SECONDS = 10;
+
+/**
+ * node-postgres options that keep a connection from hanging for ever: TCP keepalive (a peer gone
+ * without a word is noticed by the kernel), PostgreSQL's `statement_timeout` and
+ * `idle_in_transaction_session_timeout` (the server cancels, the connection stays usable), and the
+ * client's `query_timeout` with `EvictingClient` (no answer at all: the connection is dropped from
+ * the pool). Without timeouts (the test set-up) only keepalive applies.
+ */
+function postgresExtra(
+  database: Partial<Pick<SsoConfig['database'], 'statementTimeout' | 'queryTimeout'>>,
+) {
+  const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+  return {
+    Client: EvictingClient,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_SECONDS * 1000,
+    statement_timeout: ms(database.statementTimeout),
+    idle_in_transaction_session_timeout: ms(database.queryTimeout),
+    query_timeout: ms(database.queryTimeout),
+  };
 }

@@ -7,6 +7,7 @@ import { MetricsModule } from '@nest-sso/metrics';
 import { dataSourceOptions, embeddedDataDir } from './data-source-options';
 import { lockEmbeddedDatabase } from './embedded-lock';
 import { PoolMetrics } from './pool-metrics';
+import { PoolWatchdog } from './pool-watchdog';
 import { runMigrations } from './run-migrations';
 
 /** Runs pending migrations before the application serves, when `SSO_MIGRATE_ON_START` is on. */
@@ -25,6 +26,9 @@ class MigrateOnStart implements OnModuleInit {
     for (const migration of applied) this.logger.log(`Applied migration ${migration.name}`);
   }
 }
+
+/** Carries the embedded database's lock release from the options to the data source. */
+const RELEASE_LOCK = Symbol('releaseEmbeddedLock');
 
 /** Seconds between start-up attempts: 1, 2, 4, 8, then every 15. */
 const backoffSeconds = (attempt: number) => Math.min(15, 2 ** (attempt - 1));
@@ -70,17 +74,41 @@ async function waitForDatabase(config: SsoConfig): Promise<void> {
       inject: [SSO_CONFIG],
       useFactory: async (config: SsoConfig) => {
         if (config.database.url !== null) await waitForDatabase(config);
+        let releaseLock: (() => void) | undefined;
         if (config.database.url === null) {
-          // Held until the process exits; a second process gets a clear error instead of corrupt files.
-          lockEmbeddedDatabase(embeddedDataDir(config));
+          // Held until the data source closes (or the process dies: the kernel releases it); a
+          // second process gets a clear error instead of corrupt files.
+          releaseLock = lockEmbeddedDatabase(embeddedDataDir(config));
           new Logger('Database').log(`Using the embedded database in ${embeddedDataDir(config)}`);
         }
         // waitForDatabase did the retrying, with back-off; Nest's fixed-delay loop is off.
         // Each feature module brings its own entities with TypeOrmModule.forFeature.
-        return { ...dataSourceOptions(config), autoLoadEntities: true, retryAttempts: 0 };
+        return {
+          ...dataSourceOptions(config),
+          autoLoadEntities: true,
+          retryAttempts: 0,
+          [RELEASE_LOCK]: releaseLock,
+        };
+      },
+      // The embedded database's lock is given back once its files are closed, not before.
+      dataSourceFactory: (options) => {
+        const dataSource = new DataSource(options!);
+        const release = (options as { [RELEASE_LOCK]?: () => void })[RELEASE_LOCK];
+        if (release) {
+          const destroy = dataSource.destroy.bind(dataSource);
+          dataSource.destroy = async () => {
+            try {
+              await destroy();
+            } finally {
+              release();
+            }
+          };
+        }
+        return Promise.resolve(dataSource);
       },
     }),
   ],
-  providers: [MigrateOnStart, PoolMetrics],
+  providers: [MigrateOnStart, PoolMetrics, PoolWatchdog],
+  exports: [PoolWatchdog],
 })
 export class DatabaseModule {}

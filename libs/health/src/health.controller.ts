@@ -9,6 +9,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { PoolWatchdog } from '@nest-sso/database';
 import { KeyStore } from '@nest-sso/keys';
 import { ShutdownState } from './shutdown-state';
 
@@ -26,6 +27,7 @@ export class HealthController {
     private readonly keyStore: KeyStore,
     @Inject(SSO_CONFIG) private readonly config: SsoConfig,
     private readonly shutdown: ShutdownState,
+    private readonly watchdog: PoolWatchdog,
   ) {}
 
   /** The process is up and serving HTTP. */
@@ -34,7 +36,7 @@ export class HealthController {
   @Public()
   @Get('live')
   live(@Res() response: FastifyReply): Promise<void> {
-    return this.answer(response, []);
+    return this.answer(response, [() => this.poolCheck()]);
   }
 
   /**
@@ -96,6 +98,20 @@ export class HealthController {
       });
     }
     return keys.up({ active_kid: signing.kid, last_reload: 'ok' });
+  }
+
+  /**
+   * Liveness fails only for what a restart cures: a connection pool wedged past
+   * `DATABASE_STALL_TIMEOUT`. A database that is away is readiness' business, not liveness'.
+   */
+  private poolCheck(): HealthIndicatorResult {
+    const pool = this.indicators.check('database_pool');
+    const stalled = this.watchdog.stalledFor();
+    return stalled > 0
+      ? pool.down({
+          message: `every connection has been checked out, with requests waiting, for ${Math.round(stalled)} s`,
+        })
+      : pool.up();
   }
 
   private shutdownCheck(): HealthIndicatorResult {
