@@ -98,6 +98,28 @@ describe('Migrations', () => {
     await dataSource.query(`DELETE FROM users`);
   });
 
+  it("should never cut the actor's id out of an audit entry, even when reverting to reasons that carried it", async () => {
+    const actor = '4f6f0f43-2b4c-4a37-9a8e-3f2d6f9b7c10';
+    await dataSource.query(
+      `INSERT INTO auth_events (type, reason, actor_id, via) VALUES ('admin_action', $1, $2, 'admin_api')`,
+      ['r'.repeat(100), actor],
+    );
+    const reasons = async () =>
+      (await dataSource.query<{ reason: string }[]>(`SELECT reason FROM auth_events`)).map(
+        (e) => e.reason,
+      );
+    await revertLastMigration(dataSource); // login names
+    await revertLastMigration(dataSource); // the actor's own column
+    const [reason] = await reasons();
+    expect(reason.length).toBeLessThanOrEqual(100);
+    expect(reason.endsWith(` by ${actor}`)).toBe(true);
+    await runMigrations(dataSource);
+    expect(await dataSource.query(`SELECT actor_id, via FROM auth_events`)).toEqual([
+      { actor_id: actor, via: 'admin_api' },
+    ]);
+    await dataSource.query(`DELETE FROM auth_events`);
+  });
+
   it('should keep emails unique whatever their letter case, at the database level', async () => {
     await dataSource.query(
       `INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')`,
