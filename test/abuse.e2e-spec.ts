@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hash as argon2Hash } from '@node-rs/argon2';
+import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { UsersService } from '@nest-sso/users';
 import { createUser, TEST_PASSWORD } from './support/factories';
 import { TEST_REDIS_URL } from './support/prerequisites';
@@ -148,6 +150,32 @@ describe('Per-IP rate limits', () => {
     }
   });
 
+  it('should give POST /password a budget of its own per IP', async () => {
+    const t = await startTestApp({ env: { SSO_RATE_LIMIT_PASSWORD: '3' } });
+    try {
+      const user = await createUser(t.app);
+      const session = (
+        await request(t.app.getHttpServer())
+          .post('/session')
+          .send({ username: user.email, password: TEST_PASSWORD })
+          .expect(200)
+      ).body.token as string;
+      const change = () =>
+        request(t.app.getHttpServer())
+          .post('/password')
+          .set('Authorization', `JWT ${session}`)
+          .send({ current_password: 'a guess', new_password: 'a new long password' });
+      const seen = [];
+      for (let i = 0; i < 4; i++) seen.push((await change()).status);
+      expect(seen).toEqual([400, 400, 400, 429]);
+      const refused = await change();
+      expect(refused.body.code).toBe('rate_limited');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('should share one budget across instances through Redis', async () => {
     const env = { ...limited, REDIS_URL: TEST_REDIS_URL };
     const a = await startTestApp({ env });
@@ -208,6 +236,32 @@ describe('Per-IP rate limits', () => {
 });
 
 describe('Password hashes', () => {
+  it('should take a password typed as NFC and sent as NFD, and move an old hash to the NFC form', async () => {
+    const t = await startTestApp();
+    try {
+      const password = 'Ünïcödé pässwörd';
+      const [nfc, nfd] = [password.normalize('NFC'), password.normalize('NFD')];
+      const loginStatus = async (username: string, form: string) =>
+        (await request(t.app.getHttpServer()).post('/session').send({ username, password: form }))
+          .status;
+
+      const user = await createUser(t.app, { password: nfc });
+      expect([await loginStatus(user.email, nfc), await loginStatus(user.email, nfd)]).toEqual([
+        200, 200,
+      ]);
+
+      // A hash made before normalisation, over the NFD form as it was typed.
+      const legacy = await createUser(t.app);
+      const hash = await argon2Hash(nfd, t.app.get<SsoConfig>(SSO_CONFIG).argon2);
+      await t.app.get(UsersService).setPasswordHash(legacy.id, hash);
+      expect(await loginStatus(legacy.email, nfd)).toBe(200);
+      expect((await t.app.get(UsersService).findById(legacy.id))!.passwordHash).not.toBe(hash);
+      expect(await loginStatus(legacy.email, nfc)).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('should rehash a password at login when the argon2 settings have changed', async () => {
     const cheap = await startTestApp({
       env: { SSO_ARGON2_MEMORY_COST: '8192', SSO_ARGON2_TIME_COST: '1' },

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditService } from '@nest-sso/audit';
-import { createAccountWithMember, createUser, TEST_PASSWORD } from './support/factories';
+import { createAccountWithMember, createUser } from './support/factories';
 import { forgeToken } from './support/forge';
-import { authorize, decodePart, login } from './support/http';
+import { adminToken as adminTokenFor, authorize, decodePart, login } from './support/http';
 import { startTestApp, TestApp } from './support/test-app';
 
 const ADMIN_PASSWORD = 'a long admin password';
@@ -21,7 +21,7 @@ describe('Admin API', () => {
       env: { SSO_ADMIN_EMAIL: adminEmail, SSO_ADMIN_PASSWORD: ADMIN_PASSWORD },
     });
     adminSession = await login(t.app, adminEmail, ADMIN_PASSWORD);
-    adminToken = await authorize(t.app, adminSession);
+    adminToken = await adminTokenFor(t.app, adminSession);
   });
   afterAll(() => t.close());
 
@@ -38,8 +38,21 @@ describe('Admin API', () => {
       request(t.app.getHttpServer()).delete(path).set('Authorization', `Bearer ${token}`),
   });
 
-  it('should bootstrap the first admin from the environment, with the admin scope', () => {
-    expect(decodePart(adminToken, 1)).toMatchObject({ scopes: ['sso:admin'] });
+  it('should bootstrap the first admin from the environment, and issue admin tokens only for the admin API', async () => {
+    const claims = decodePart(adminToken, 1);
+    expect(claims).toMatchObject({
+      token: 'admin',
+      aud: ['https://sso.test/admin'],
+      sid: decodePart(adminSession, 1).sid,
+    });
+    expect(claims.exp).toBe((claims.iat as number) + 300);
+    // It carries no permission: the database says who is an admin, on every request.
+    expect(claims.scopes).toBeUndefined();
+    // No other route takes it: it is no session token (and no service has its audience).
+    const authorizeWithIt = await request(t.app.getHttpServer())
+      .post('/authorize')
+      .set('Authorization', `JWT ${adminToken}`);
+    expect(authorizeWithIt.status).toBe(401);
   });
 
   it('should create, list, get and update users, and refuse duplicates with 409', async () => {
@@ -174,29 +187,41 @@ describe('Admin API', () => {
     });
   });
 
-  it('should answer 401 without an admin token, and 403 to a token without the admin scope', async () => {
-    const expectError = (response: request.Response, status: number, code: string) => {
-      expect(response.status).toBe(status);
-      expect(response.body).toEqual({ statusCode: status, code, message: expect.any(String) });
-    };
+  const expectError = (response: request.Response, status: number, code: string) => {
+    expect(response.status, JSON.stringify(response.body)).toBe(status);
+    expect(response.body).toEqual({ statusCode: status, code, message: expect.any(String) });
+  };
+
+  it('should refuse every credential but an admin token: 401 without one, 403 to a user without sso:admin', async () => {
     expectError(await request(t.app.getHttpServer()).get('/admin/users'), 401, 'not_authenticated');
     // A session token, even an admin's, is not an admin token.
     expectError(await as(adminSession).get('/admin/users'), 401, 'wrong_token_type');
 
-    const plain = await createUser(t.app);
-    const plainToken = await authorize(t.app, await login(t.app, plain.email, TEST_PASSWORD));
-    expectError(await as(plainToken).get('/admin/users'), 403, 'forbidden');
+    // The admin's own authorization token carries sso:admin in its scopes, and its audience lists
+    // every downstream service: any of them could replay it. It is not an admin credential.
+    const downstream = await authorize(t.app, adminSession);
+    expect(decodePart(downstream, 1).scopes).toEqual(['sso:admin']);
+    expectError(await as(downstream).get('/admin/users'), 401, 'wrong_token_type');
 
     // sso:admin held in an account membership does not make a server admin.
     const tenantAdmin = await createUser(t.app);
-    const account = await createAccountWithMember(t.app, tenantAdmin, ['sso:admin']);
-    const tenantToken = await authorize(t.app, await login(t.app, tenantAdmin.email), account.id);
-    expect(decodePart(tenantToken, 1).scopes).toEqual(['sso:admin']);
-    expectError(await as(tenantToken).get('/admin/users'), 403, 'forbidden');
+    await createAccountWithMember(t.app, tenantAdmin, ['sso:admin']);
+    const tenantSession = await login(t.app, tenantAdmin.email);
+    const refused = await request(t.app.getHttpServer())
+      .post('/admin/token')
+      .set('Authorization', `JWT ${tenantSession}`);
+    expectError(refused, 403, 'forbidden');
+    expectError(
+      await request(t.app.getHttpServer())
+        .post('/admin/token')
+        .set('Authorization', `JWT ${downstream}`),
+      401,
+      'wrong_token_type',
+    );
 
     // Ending the admin's session ends the admin token's power at once.
     const otherSession = await login(t.app, adminEmail, ADMIN_PASSWORD);
-    const otherToken = await authorize(t.app, otherSession);
+    const otherToken = await adminTokenFor(t.app, otherSession);
     await request(t.app.getHttpServer())
       .post('/logout')
       .set('Authorization', `JWT ${otherSession}`)
@@ -204,7 +229,50 @@ describe('Admin API', () => {
     expectError(await as(otherToken).get('/admin/users'), 401, 'session_revoked');
   });
 
-  it('should hold admin tokens to the shared token rules: exp required, scopes an array', async () => {
+  it('should re-check the permission on every request: a demoted admin loses the API at once', async () => {
+    const second = await createUser(t.app, { permissions: ['sso:admin'] });
+    const secondToken = await adminTokenFor(t.app, await login(t.app, second.email));
+    await as(secondToken).get('/admin/users').expect(200);
+
+    await as(adminToken).patch(`/admin/users/${second.id}`, { permissions: [] }).expect(200);
+    // The demoted admin's live token no longer works, and cannot give its rights back.
+    expectError(await as(secondToken).get('/admin/users'), 403, 'forbidden');
+    expectError(
+      await as(secondToken).patch(`/admin/users/${second.id}`, { permissions: ['sso:admin'] }),
+      403,
+      'forbidden',
+    );
+    expect((await as(adminToken).get(`/admin/users/${second.id}`)).body.permissions).toEqual([]);
+  });
+
+  it('should decide on the stored permissions, never on claims: forged scopes are of no use, and never a 500', async () => {
+    const plain = await createUser(t.app);
+    const session = await login(t.app, plain.email);
+    const claims = decodePart(session, 1);
+    const forge = (extra: object) =>
+      forgeToken(
+        t.key.privateKey,
+        { ...claims, exp: (claims.iat as number) + 300, ...extra },
+        {
+          kid: t.key.kid,
+        },
+      );
+    // Even signed with the server's key (a stolen key is out of scope, but claims must not matter):
+    for (const scopes of [['sso:admin'], undefined]) {
+      const admin = await forge({ token: 'admin', aud: ['https://sso.test/admin'], scopes });
+      expectError(await as(admin).get('/admin/users'), 403, 'forbidden');
+    }
+    // Claims of the wrong type are refused by the shared token rules, before any permission.
+    for (const scopes of ['sso:admin', 'x sso:admin x', 42, null]) {
+      const admin = await forge({ token: 'admin', aud: ['https://sso.test/admin'], scopes });
+      expectError(await as(admin).get('/admin/users'), 401, 'invalid_token');
+    }
+    for (const scopes of [['sso:admin'], 'sso:admin', undefined]) {
+      const auth = await forge({ token: 'auth', aud: ['https://sso.test'], scopes });
+      expect((await as(auth).get('/admin/users')).status).toBe(401);
+    }
+  });
+  it('should hold admin tokens to the shared token rules: exp required, claims of the right types', async () => {
     const claims = decodePart(adminToken, 1);
     const resign = (changes: Record<string, unknown>) =>
       forgeToken(t.key.privateKey, { ...claims, ...changes }, { kid: t.key.kid });
@@ -212,15 +280,11 @@ describe('Admin API', () => {
       .get('/admin/users')
       .expect(200);
     for (const [changes, message] of [
-      [
-        { exp: undefined },
-        'The token\'s "exp" claim is missing (authorization tokens must expire)',
-      ],
-      [{ scopes: 'sso:admin-not' }, 'The token\'s "scopes" claim must be an array of strings'],
-      [{ scopes: undefined }, 'The token\'s "scopes" claim is missing'],
+      [{ exp: undefined }, 'The token\'s "exp" claim is missing (admin tokens must expire)'],
+      [{ scopes: 'sso:admin' }, 'The token\'s "scopes" claim must be an array of strings'],
+      [{ uid: 42 }, 'The token\'s "uid" claim must be a UUID'],
     ] as const) {
       const response = await as(await resign(changes)).get('/admin/users');
-      expect(response.status).toBe(401);
       expect(response.body).toEqual({ statusCode: 401, code: 'invalid_token', message });
     }
   });

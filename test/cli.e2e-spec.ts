@@ -149,11 +149,68 @@ describe('Admin CLI commands', () => {
     const email = `carol-${randomUUID().slice(0, 8)}@example.com`;
     await run('users:create', { email, password: 'pw-123456' });
     await expect(
-      run('users:create', { email: email.toUpperCase(), password: 'pw-654321' }),
-    ).rejects.toThrow(`A user with email "${email}" already exists`);
+      run('users:create', { email: email.toUpperCase(), password: 'pw-123456' }),
+    ).rejects.toThrow(`Another user already logs in as "${email}" (as their email or username)`);
     await expect(run('memberships:add', { account: 'no-such-account', email })).rejects.toThrow(
       'No account "no-such-account"',
     );
+  });
+
+  it('should refuse what the API refuses: the same rules, the same words, nothing written', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const refused = async (command: string, flags: Record<string, string>, message: string) => {
+      const result = await cli(command, flags);
+      expect([result.code, result.err]).toEqual([1, `Error: ${message}`]);
+    };
+    await refused(
+      'users:create',
+      { email: 'not-an-email', password: 'x' },
+      'email must be an email address; password must be 8 to 1024 characters',
+    );
+    await refused(
+      'users:create',
+      { email: `u-${tag}@example.com`, password: 'pw-123456', username: '\uFDFA'.repeat(10) },
+      'username must be 1 to 150 characters',
+    );
+    await refused(
+      'users:create',
+      { email: `u-${tag}@example.com`, password: 'pw-123456', permissions: 'a b' },
+      'each permission is 1 to 100 of A-Z a-z 0-9 . _ : * -',
+    );
+    await expect(
+      request(t.app.getHttpServer())
+        .post('/session')
+        .send({ username: `u-${tag}@example.com`, password: 'pw-123456' }),
+    ).resolves.toMatchObject({ status: 401 });
+
+    const email = `v-${tag}@example.com`;
+    await run('users:create', { email, password: 'pw-123456' });
+    await refused(
+      'users:set-password',
+      { email, password: 'p'.repeat(1025) },
+      'password must be 8 to 1024 characters',
+    );
+    // The refused password was not stored: the old one still works.
+    await login(t.app, email, 'pw-123456');
+    await refused(
+      'accounts:create',
+      { name: `${'n'.repeat(100)}${'\uFE0F'.repeat(5)}` },
+      'name must be 1 to 100 characters',
+    );
+    await run('accounts:create', { name: `acme-${tag}` });
+    await refused(
+      'memberships:add',
+      { account: `acme-${tag}`, email, permissions: 'orders read' },
+      'each permission is 1 to 100 of A-Z a-z 0-9 . _ : * -',
+    );
+  });
+
+  it('should store a password so that it logs in however its Unicode is composed', async () => {
+    const email = `w-${randomUUID().slice(0, 8)}@example.com`;
+    const password = 'Gänseblümchen-Ωmega';
+    await run('users:create', { email, password: password.normalize('NFD') });
+    await login(t.app, email, password.normalize('NFC'));
+    await login(t.app, email, password.normalize('NFD'));
   });
 
   it('should report every migration as applied', async () => {

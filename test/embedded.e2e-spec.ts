@@ -42,6 +42,13 @@ describe('Embedded database (no DATABASE_URL)', () => {
     await request(app.getHttpServer()).get('/.well-known/jwks.json').expect(200);
   });
 
+  it('should serve /metrics, without the pool gauges PostgreSQL alone has', async () => {
+    const metrics = await request(app.getHttpServer()).get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/^nest_sso_key_store_last_reload_ok 1$/m);
+    expect(metrics.text).not.toMatch(/^nest_sso_db_pool_connections\{/m);
+  });
+
   it('should serve concurrent logins and authorizations (one PGlite session shared by all queries)', async () => {
     const users = await Promise.all([0, 1, 2, 3].map(() => createUser(app)));
     const sessions = await Promise.all(

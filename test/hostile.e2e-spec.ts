@@ -4,20 +4,20 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccountWithMember, createUser } from './support/factories';
+import { createAccountWithMember, createUser, TEST_PASSWORD } from './support/factories';
 import { forgeToken, rawToken, sessionClaims, signRaw } from './support/forge';
-import { authorize, decodePart, login } from './support/http';
+import { adminCredential, authorize, decodePart, login } from './support/http';
 import { startTestApp, TEST_IDENTITY, TestApp } from './support/test-app';
 
 /** One hostile request and the answer the API documents for it. */
 interface Case {
   name: string;
-  method?: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  method?: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
   path: string;
   /** The Authorization header, or a function of the fixtures giving it. */
   auth?: (f: Fixtures) => string | Promise<string>;
-  /** A JSON-able body (made per request), or a raw body sent with `contentType`. */
-  body?: () => unknown;
+  /** A JSON-able body (made per request, from the fixtures), or a raw body sent with `contentType`. */
+  body?: (f: Fixtures) => unknown;
   raw?: Buffer | string;
   contentType?: string;
   status: number;
@@ -26,6 +26,13 @@ interface Case {
 
 interface Fixtures {
   session: string;
+  /** The admin API credential of an administrator. */
+  admin: string;
+  /** A user the admin cases aim at, and a login name taken by another user. */
+  targetId: string;
+  takenEmail: string;
+  takenUsername: string;
+  accountName: string;
   authToken: string;
   otherSid: string;
   uid: string;
@@ -297,6 +304,277 @@ const TOKEN_ATTACKS: Omit<Case, 'method' | 'path'>[] = [
   },
 ];
 
+const admin = (f: Fixtures) => `Bearer ${f.admin}`;
+const PAGING: [string, string][] = [
+  ['limit=0', 'limit is 0'],
+  ['limit=501', 'limit is 501'],
+  ['limit=abc', 'limit is not a number'],
+  ['limit=1.5', 'limit is a fraction'],
+  ['limit=-1', 'limit is negative'],
+  ['limit=1e9', 'limit is 10⁹'],
+  ['limit=1&limit=2', 'limit is repeated'],
+  ['limit[]=1', 'limit is an array'],
+  ['offset=-1', 'offset is negative'],
+  ['offset=1e20', 'offset is 10²⁰ (beyond PostgreSQL bigint)'],
+  ['offset=99999999999999999999999', 'offset of 23 digits'],
+  ['offset=Infinity', 'offset is Infinity'],
+  ['offset=0x10', 'offset is hexadecimal text'],
+];
+
+/** The admin API, every writable field: values a careful client never sends. */
+const ADMIN_CASES: Case[] = [
+  // POST /admin/users
+  ...(
+    [
+      ['email is null', { email: null }, 400, 'validation_failed'],
+      ['email is not an email', { email: 'not-an-email' }, 400, 'validation_failed'],
+      [
+        'email of 14 U+FDFA (252 characters after NFKC)',
+        { email: `${'\uFDFA'.repeat(14)}@example.com` },
+        400,
+        'validation_failed',
+      ],
+      ['email is a number', { email: 42 }, 400, 'validation_failed'],
+      ['password is null', { password: null }, 400, 'validation_failed'],
+      ['password of 7 characters', { password: 'short12' }, 400, 'validation_failed'],
+      ['password of 1025 characters', { password: 'p'.repeat(1025) }, 400, 'validation_failed'],
+      [
+        'password of 600 U+0958 (1200 after NFC)',
+        { password: '\u0958'.repeat(600) },
+        400,
+        'validation_failed',
+      ],
+      ['username is null', { username: null }, 400, 'validation_failed'],
+      [
+        'username of ten U+FDFA (180 characters after NFKC)',
+        { username: '\uFDFA'.repeat(10) },
+        400,
+        'validation_failed',
+      ],
+      ['username with a space', { username: 'bad name' }, 400, 'validation_failed'],
+      ['username with a slash', { username: 'a/b' }, 400, 'validation_failed'],
+      [
+        'username of 150 letters and a variation selector',
+        { username: `${'u'.repeat(150)}\uFE0F` },
+        400,
+        'validation_failed',
+      ],
+      ['username of 151 characters', { username: 'u'.repeat(151) }, 400, 'validation_failed'],
+      ['username is empty', { username: '' }, 400, 'validation_failed'],
+      ['permissions is null', { permissions: null }, 400, 'validation_failed'],
+      ['permissions is a string', { permissions: 'sso:admin' }, 400, 'validation_failed'],
+      ['permissions hold null', { permissions: [null] }, 400, 'validation_failed'],
+      ['a permission with a space', { permissions: ['a b'] }, 400, 'validation_failed'],
+      [
+        '101 permissions',
+        { permissions: Array.from({ length: 101 }, (_, i) => `p${i}`) },
+        400,
+        'validation_failed',
+      ],
+      ['an unknown field', { is_superuser: true }, 400, 'validation_failed'],
+    ] as const
+  ).map(([name, fields, status, code]): Case => ({
+    name: `admin create user: ${name}`,
+    path: '/admin/users',
+    auth: admin,
+    body: () => ({
+      email: `hostile-${randomUUID()}@example.com`,
+      password: 'a long enough password',
+      ...fields,
+    }),
+    status,
+    code,
+  })),
+  // One namespace of login names
+  {
+    name: "admin create user: email that is another user's username",
+    path: '/admin/users',
+    auth: admin,
+    body: (f) => ({ email: f.takenUsername, password: 'a long enough password' }),
+    status: 409,
+    code: 'conflict',
+  },
+  {
+    name: "admin create user: username that is another user's email",
+    path: '/admin/users',
+    auth: admin,
+    body: (f) => ({
+      email: `hostile-${randomUUID()}@example.com`,
+      username: f.takenEmail.toUpperCase(),
+      password: 'a long enough password',
+    }),
+    status: 409,
+    code: 'conflict',
+  },
+  {
+    name: "admin update user: username that is another user's email",
+    method: 'PATCH',
+    path: '/admin/users/TARGET',
+    auth: admin,
+    body: (f) => ({ username: f.takenEmail }),
+    status: 409,
+    code: 'conflict',
+  },
+  {
+    name: "admin update user: email that is another user's username",
+    method: 'PATCH',
+    path: '/admin/users/TARGET',
+    auth: admin,
+    body: (f) => ({ email: f.takenUsername }),
+    status: 409,
+    code: 'conflict',
+  },
+  // PATCH /admin/users/:id
+  ...(
+    [
+      ['email is null', { email: null }, 400, 'validation_failed'],
+      ['username is null', { username: null }, 400, 'validation_failed'],
+      ['permissions is null', { permissions: null }, 400, 'validation_failed'],
+      ['is_active is null', { is_active: null }, 400, 'validation_failed'],
+      ['is_active is "false"', { is_active: 'false' }, 400, 'validation_failed'],
+      ['email is not an email', { email: 'nope' }, 400, 'validation_failed'],
+      ['username of ten U+FDFA', { username: '\uFDFA'.repeat(10) }, 400, 'validation_failed'],
+      ['username with a quote', { username: "o'brien" }, 400, 'validation_failed'],
+      [
+        'a permission of 101 characters',
+        { permissions: ['p'.repeat(101)] },
+        400,
+        'validation_failed',
+      ],
+      ['password in the body', { password: 'a long enough password' }, 400, 'validation_failed'],
+    ] as const
+  ).map(([name, body, status, code]): Case => ({
+    name: `admin update user: ${name}`,
+    method: 'PATCH',
+    path: '/admin/users/TARGET',
+    auth: admin,
+    body: () => body,
+    status,
+    code,
+  })),
+  {
+    name: 'admin update user: an id of 10 kB',
+    method: 'PATCH',
+    path: `/admin/users/${'a'.repeat(10_000)}`,
+    auth: admin,
+    body: () => ({ permissions: [] }),
+    status: 414,
+    code: 'uri_too_long',
+  },
+  {
+    name: 'admin update user: SQL as the id',
+    method: 'PATCH',
+    path: `/admin/users/${encodeURIComponent("' OR '1'='1")}`,
+    auth: admin,
+    body: () => ({ permissions: [] }),
+    status: 404,
+    code: 'not_found',
+  },
+  // POST /admin/users/:id/password
+  ...(
+    [
+      ['password is null', { password: null }],
+      ['password of 7 characters', { password: 'short12' }],
+      ['password of 1025 characters', { password: 'p'.repeat(1025) }],
+      ['password of 600 U+0958', { password: '\u0958'.repeat(600) }],
+      ['password is a number', { password: 123456789 }],
+      ['no password', {}],
+    ] as const
+  ).map(([name, body]): Case => ({
+    name: `admin set password: ${name}`,
+    path: '/admin/users/TARGET/password',
+    auth: admin,
+    body: () => body,
+    status: 400,
+    code: 'validation_failed',
+  })),
+  // POST /admin/accounts
+  ...(
+    [
+      ['name is null', { name: null }],
+      ['name is empty', { name: '' }],
+      ['name of 101 characters', { name: 'n'.repeat(101) }],
+      [
+        'name of 100 letters and 5 variation selectors (105 as stored)',
+        { name: `${'n'.repeat(100)}${'\uFE0F'.repeat(5)}` },
+      ],
+      ['name of 101 emoji', { name: '🙂'.repeat(101) }],
+      ['name with a control character', { name: 'acme\u0007' }],
+      ['name is a number', { name: 7 }],
+    ] as const
+  ).map(([name, body]): Case => ({
+    name: `admin create account: ${name}`,
+    path: '/admin/accounts',
+    auth: admin,
+    body: () => body,
+    status: 400,
+    code: 'validation_failed',
+  })),
+  // PUT /admin/accounts/:account/members/:userId
+  ...(
+    [
+      ['permissions is null', { permissions: null }],
+      ['no permissions', {}],
+      ['a permission with a space', { permissions: ['a b'] }],
+      ['permissions hold a number', { permissions: [1] }],
+    ] as const
+  ).map(([name, body]): Case => ({
+    name: `admin set membership: ${name}`,
+    method: 'PUT',
+    path: '/admin/accounts/ACCOUNT/members/TARGET',
+    auth: admin,
+    body: () => body,
+    status: 400,
+    code: 'validation_failed',
+  })),
+  {
+    name: 'admin set membership: an account name of 10 kB',
+    method: 'PUT',
+    path: `/admin/accounts/${'a'.repeat(10_000)}/members/TARGET`,
+    auth: admin,
+    body: () => ({ permissions: [] }),
+    status: 414,
+    code: 'uri_too_long',
+  },
+  {
+    name: 'admin set membership: a user id that is not a UUID',
+    method: 'PUT',
+    path: '/admin/accounts/ACCOUNT/members/nobody',
+    auth: admin,
+    body: () => ({ permissions: [] }),
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'admin set membership: an unknown user',
+    method: 'PUT',
+    path: `/admin/accounts/ACCOUNT/members/${randomUUID()}`,
+    auth: admin,
+    body: () => ({ permissions: [] }),
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'admin end session: an id of 10 kB',
+    method: 'DELETE',
+    path: `/admin/sessions/${'a'.repeat(10_000)}`,
+    auth: admin,
+    status: 414,
+    code: 'uri_too_long',
+  },
+  // Paging of every listing
+  ...PAGING.flatMap(([query, name]) =>
+    ['/admin/users', '/admin/users/TARGET/sessions', '/sessions'].map((path): Case => ({
+      name: `paging ${path}: ${name}`,
+      method: 'GET',
+      path: `${path}?${query}`,
+      auth: path === '/sessions' ? (f) => jwt(f.session) : admin,
+      status: 400,
+      code: 'validation_failed',
+    })),
+  ),
+];
+
 const CASES: Case[] = [
   ...SESSION_ROUTES.flatMap((route) =>
     TOKEN_ATTACKS.map((attack) => ({
@@ -352,13 +630,6 @@ const CASES: Case[] = [
     name: 'login: username of 255 characters',
     path: '/session',
     body: login_({ username: `${'u'.repeat(243)}@example.com` }),
-    status: 400,
-    code: 'validation_failed',
-  },
-  {
-    name: 'login: password of 1025 characters',
-    path: '/session',
-    body: login_({ password: 'p'.repeat(1025) }),
     status: 400,
     code: 'validation_failed',
   },
@@ -643,6 +914,102 @@ const CASES: Case[] = [
     code: 'wrong_token_type',
   },
   { name: 'logout: without a token', path: '/logout', status: 401, code: 'not_authenticated' },
+  // Fields that are null, values whose stored form breaks a limit, absurd paging
+  {
+    name: 'login: client_id is null',
+    path: '/session',
+    body: login_({ client_id: null }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: client_id of 100 characters and 5 variation selectors (105 as stored)',
+    path: '/session',
+    body: login_({ client_id: `${'c'.repeat(100)}${'\uFE0F'.repeat(5)}` }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login with the right password: client_id of 100 characters and 5 variation selectors',
+    path: '/session',
+    body: (f) => ({
+      username: f.takenEmail,
+      password: TEST_PASSWORD,
+      client_id: `${'c'.repeat(100)}${'\uFE0F'.repeat(5)}`,
+    }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: client_id of 101 emoji',
+    path: '/session',
+    body: login_({ client_id: '🙂'.repeat(101) }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: username is null',
+    path: '/session',
+    body: login_({ username: null }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'login: password of 4097 characters',
+    path: '/session',
+    body: login_({ password: 'p'.repeat(4097) }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'authorize: account is null',
+    path: '/authorize',
+    auth: (f) => jwt(f.session),
+    body: () => ({ account: null }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'password: new_password is null',
+    path: '/password',
+    auth: (f) => jwt(f.session),
+    body: () => ({ current_password: 'x', new_password: null }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'password: current_password is null',
+    path: '/password',
+    auth: (f) => jwt(f.session),
+    body: () => ({ current_password: null, new_password: 'long enough' }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'password: new_password of 7 characters',
+    path: '/password',
+    auth: (f) => jwt(f.session),
+    body: () => ({ current_password: TEST_PASSWORD, new_password: 'short12' }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'password: new_password of 600 characters, 1200 after NFC (U+0958)',
+    path: '/password',
+    auth: (f) => jwt(f.session),
+    body: () => ({ current_password: TEST_PASSWORD, new_password: '\u0958'.repeat(600) }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'password: new_password with a NUL',
+    path: '/password',
+    auth: (f) => jwt(f.session),
+    body: () => ({ current_password: TEST_PASSWORD, new_password: 'long enough\u0000' }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  ...ADMIN_CASES,
   {
     name: 'a path with ../',
     method: 'GET',
@@ -664,15 +1031,29 @@ describe('Hostile requests', () => {
   let f: Fixtures;
   let snapshot: () => Promise<unknown>;
   let before: unknown;
+  /** Every status answered, to count the 5xx across the whole table. */
+  const answered: number[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp();
+    const adminEmail = `hostile-admin-${randomUUID().slice(0, 8)}@example.com`;
+    t = await startTestApp({
+      env: { SSO_ADMIN_EMAIL: adminEmail, SSO_ADMIN_PASSWORD: 'a long admin password' },
+    });
     const user = await createUser(t.app);
-    await createAccountWithMember(t.app, user, ['orders:read']);
+    const account = await createAccountWithMember(t.app, user, ['orders:read']);
+    const target = await createUser(t.app);
+    const named = await createUser(t.app, {
+      username: `taken-${randomUUID().slice(0, 8)}@example.com`,
+    });
     const session = await login(t.app, user.email);
     const other = await login(t.app, (await createUser(t.app)).email);
     f = {
       session,
+      admin: await adminCredential(t.app, adminEmail, 'a long admin password'),
+      targetId: target.id,
+      takenEmail: named.email,
+      takenUsername: named.username!,
+      accountName: account.name,
       authToken: await authorize(t.app, session),
       otherSid: decodePart(other, 1).sid as string,
       uid: user.id,
@@ -685,6 +1066,9 @@ describe('Hostile requests', () => {
       db.query(
         `SELECT (SELECT md5(string_agg(u::text, ',' ORDER BY u.id)) FROM users u) AS users,
                 (SELECT md5(string_agg(s::text, ',' ORDER BY s.id)) FROM sessions s) AS sessions,
+                (SELECT md5(string_agg(a::text, ',' ORDER BY a.id)) FROM accounts a) AS accounts,
+                (SELECT md5(string_agg(m::text, ',' ORDER BY m.id)) FROM memberships m)
+                  AS memberships,
                 (SELECT count(*) FROM users) AS user_count,
                 (SELECT count(*) FROM sessions) AS session_count`,
       );
@@ -697,12 +1081,16 @@ describe('Hostile requests', () => {
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    const path = c.path.replace('OTHER', f.otherSid);
+    const path = c.path
+      .replace('OTHER', f.otherSid)
+      .replace('TARGET', f.targetId)
+      .replace('ACCOUNT', encodeURIComponent(f.accountName));
     const auth = c.auth ? await c.auth(f) : undefined;
     const response =
       c.raw !== undefined || c.status === 431
         ? await rawRequest(t, c.method ?? 'POST', path, auth, c.raw, c.contentType)
-        : await send(t, c, path, auth);
+        : await send(t, f, c, path, auth);
+    answered.push(response.status);
     expect(response.status, JSON.stringify(response.body)).toBe(c.status);
     expect(response.body).toEqual({
       statusCode: c.status,
@@ -713,16 +1101,21 @@ describe('Hostile requests', () => {
     expect(JSON.stringify(response.body)).not.toMatch(/at .+\.(js|ts):\d+|QueryFailedError|stack/);
   });
 
-  it('should not have created or changed any user or session', async () => {
+  it('should not have created or changed any user, session, account or membership', async () => {
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('should have answered every case, none with a 5xx', () => {
+    expect(answered).toHaveLength(CASES.length);
+    expect(answered.filter((status) => status >= 500)).toEqual([]);
   });
 });
 
-async function send(t: TestApp, c: Case, path: string, auth: string | undefined) {
-  const method = (c.method ?? 'POST').toLowerCase() as 'get' | 'post' | 'delete' | 'put';
+async function send(t: TestApp, f: Fixtures, c: Case, path: string, auth: string | undefined) {
+  const method = (c.method ?? 'POST').toLowerCase() as 'get' | 'post' | 'delete' | 'put' | 'patch';
   const req = request(t.app.getHttpServer())[method](path);
   if (auth !== undefined) req.set('Authorization', auth);
-  return c.body ? req.send(c.body() as object) : req;
+  return c.body ? req.send(c.body(f) as object) : req;
 }
 
 /** Bytes exactly as given (or too big for an HTTP client library), written on a socket. */

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from './support/factories';
-import { authorize, login } from './support/http';
+import { adminCredential, authorize, login } from './support/http';
 import { startTestApp, TestApp } from './support/test-app';
 
 /** The value of one series in Prometheus text, 0 when absent. */
@@ -75,6 +76,51 @@ describe('Metrics', () => {
       value(text, 'nest_sso_http_requests_total{method="GET",route="unmatched",status="404"}'),
     ).toBeGreaterThan(0);
     expect(text).not.toContain('12345');
+  });
+});
+
+describe('Metrics labels', () => {
+  it('should label audit events by reason code only: no ids, names or numbers from the reason', async () => {
+    const adminEmail = `metrics-admin-${randomUUID().slice(0, 8)}@example.com`;
+    const t = await startTestApp({
+      env: {
+        SSO_ADMIN_EMAIL: adminEmail,
+        SSO_ADMIN_PASSWORD: 'a long admin password',
+        SSO_LOGIN_FREE_ATTEMPTS: '1',
+      },
+    });
+    try {
+      const admin = await adminCredential(t.app, adminEmail, 'a long admin password');
+      const user = await createUser(t.app);
+      const name = `tenant-${randomUUID().slice(0, 8)}`;
+      const created = await request(t.app.getHttpServer())
+        .post('/admin/accounts')
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ name })
+        .expect(201);
+      await request(t.app.getHttpServer())
+        .put(`/admin/accounts/${name}/members/${user.id}`)
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ permissions: ['a:b'] })
+        .expect(200);
+      for (let i = 0; i < 3; i++) {
+        await request(t.app.getHttpServer())
+          .post('/session')
+          .send({ username: user.email, password: 'wrong password' });
+      }
+      const text = (await request(t.app.getHttpServer()).get('/metrics').expect(200)).text;
+      expect(
+        value(text, 'nest_sso_auth_events_total{type="admin_action",reason="membership_set"}'),
+      ).toBe(1);
+      expect(
+        value(text, 'nest_sso_auth_events_total{type="login_locked",reason=""}'),
+      ).toBeGreaterThan(0);
+      for (const personal of [created.body.id, user.id, name, user.email])
+        expect(text).not.toContain(personal);
+      expect(text).not.toMatch(/reason="\d+s"/);
+    } finally {
+      await t.close();
+    }
   });
 });
 

@@ -46,6 +46,7 @@ describe('Migrations', () => {
     expect(await tables()).toEqual([
       'accounts',
       'auth_events',
+      'login_names',
       'login_throttles',
       'memberships',
       'migrations',
@@ -74,6 +75,48 @@ describe('Migrations', () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await revertLastMigration(dataSource);
     expect(await tables()).toEqual(['migrations']);
     expect((await runMigrations(dataSource)).length).toBe(MIGRATIONS.length);
+  });
+
+  it('should list the login names two users share, refuse to apply, and apply once they are fixed', async () => {
+    await revertLastMigration(dataSource);
+    const [a] = await dataSource.query<{ id: string }[]>(
+      `INSERT INTO users (email, username, password_hash) VALUES ('a@example.com', 'frank@example.com', 'x') RETURNING id`,
+    );
+    const [b] = await dataSource.query<{ id: string }[]>(
+      `INSERT INTO users (email, password_hash) VALUES ('frank@example.com', 'x') RETURNING id`,
+    );
+    await expect(runMigrations(dataSource)).rejects.toThrow(
+      `1 login name(s) belong to two users.\n  "frank@example.com": the username of user ${a.id}, the email of user ${b.id}`,
+    );
+    await dataSource.query(`UPDATE users SET username = 'frank' WHERE id = $1`, [a.id]);
+    expect((await runMigrations(dataSource)).map((m) => m.name)).toEqual([MIGRATIONS.at(-1)!.name]);
+    // From now on the database itself refuses it.
+    await expect(
+      dataSource.query(`UPDATE users SET username = 'frank@example.com' WHERE id = $1`, [a.id]),
+    ).rejects.toThrow(/login name is taken/);
+    await dataSource.query(`DELETE FROM users`);
+  });
+
+  it("should never cut the actor's id out of an audit entry, even when reverting to reasons that carried it", async () => {
+    const actor = '4f6f0f43-2b4c-4a37-9a8e-3f2d6f9b7c10';
+    await dataSource.query(
+      `INSERT INTO auth_events (type, reason, actor_id, via) VALUES ('admin_action', $1, $2, 'admin_api')`,
+      ['r'.repeat(100), actor],
+    );
+    const reasons = async () =>
+      (await dataSource.query<{ reason: string }[]>(`SELECT reason FROM auth_events`)).map(
+        (e) => e.reason,
+      );
+    await revertLastMigration(dataSource); // login names
+    await revertLastMigration(dataSource); // the actor's own column
+    const [reason] = await reasons();
+    expect(reason.length).toBeLessThanOrEqual(100);
+    expect(reason.endsWith(` by ${actor}`)).toBe(true);
+    await runMigrations(dataSource);
+    expect(await dataSource.query(`SELECT actor_id, via FROM auth_events`)).toEqual([
+      { actor_id: actor, via: 'admin_api' },
+    ]);
+    await dataSource.query(`DELETE FROM auth_events`);
   });
 
   it('should keep emails unique whatever their letter case, at the database level', async () => {

@@ -82,6 +82,27 @@ describe('Session management', () => {
     expect(await authorizeStatus(mine)).toBe(200);
   });
 
+  it('should list the sessions a page at a time, with the total, not all at once', async () => {
+    const user = await createUser(t.app);
+    const token = await login(t.app, user.email);
+    // Many sessions, as a client that logs in on every run leaves behind.
+    await t.app.get(DataSource).query(
+      `INSERT INTO sessions (user_id, created_at)
+       SELECT $1, now() - make_interval(secs => n) FROM generate_series(1, 60) AS n`,
+      [user.id],
+    );
+    const page = async (query: string) =>
+      (await http().get(`/sessions${query}`).set('Authorization', `JWT ${token}`).expect(200))
+        .body as { sessions: { id: string; current: boolean }[]; total: number };
+    const first = await page('');
+    expect([first.sessions.length, first.total]).toEqual([50, 61]);
+    expect(first.sessions[0]).toMatchObject({ id: sidOf(token), current: true });
+    const rest = await page('?limit=50&offset=50');
+    expect([rest.sessions.length, rest.total]).toEqual([11, 61]);
+    const ids = new Set([...first.sessions, ...rest.sessions].map((s) => s.id));
+    expect(ids.size).toBe(61);
+  });
+
   it('should end the current session on logout, on every replica at once', async () => {
     const user = await createUser(t.app);
     const token = await login(t.app, user.email);
@@ -185,6 +206,39 @@ describe('Session management', () => {
       user.email,
     ]) {
       expect(rows).not.toContain(secret);
+    }
+  });
+});
+
+describe('The default session cap', () => {
+  it('should keep at most 100 active sessions per user with default settings', async () => {
+    const t = await startTestApp();
+    try {
+      const user = await createUser(t.app);
+      const db = t.app.get(DataSource);
+      await db.query(
+        `INSERT INTO sessions (user_id, created_at)
+         SELECT $1, now() - make_interval(secs => n) FROM generate_series(1, 100) AS n`,
+        [user.id],
+      );
+      const token = await login(t.app, user.email);
+      const [{ active }] = await db.query<{ active: number }[]>(
+        `SELECT count(*)::int AS active FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`,
+        [user.id],
+      );
+      expect(active).toBe(100);
+      // The oldest one made room, as session_limit; the new one is active.
+      const [oldest] = await db.query<{ revoked_reason: string }[]>(
+        `SELECT revoked_reason FROM sessions WHERE user_id = $1 ORDER BY created_at LIMIT 1`,
+        [user.id],
+      );
+      expect(oldest.revoked_reason).toBe('session_limit');
+      await request(t.app.getHttpServer())
+        .post('/authorize')
+        .set('Authorization', `JWT ${token}`)
+        .expect(200);
+    } finally {
+      await t.close();
     }
   });
 });

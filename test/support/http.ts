@@ -36,3 +36,24 @@ export function decodePart(token: string, part: 0 | 1): Record<string, unknown> 
     unknown
   >;
 }
+
+/**
+ * The admin API's credential for a user who holds `sso:admin`: logs in, then asks for an admin
+ * token with the session token (`POST /admin/token`), the way an operator's tool does.
+ */
+export async function adminCredential(
+  app: INestApplication,
+  username: string,
+  password = TEST_PASSWORD,
+): Promise<string> {
+  return adminToken(app, await login(app, username, password));
+}
+
+/** An admin token for a session (`POST /admin/token`). */
+export async function adminToken(app: INestApplication, sessionToken: string): Promise<string> {
+  const response = await request(app.getHttpServer())
+    .post('/admin/token')
+    .set('Authorization', `JWT ${sessionToken}`)
+    .expect(200);
+  return response.body.token as string;
+}

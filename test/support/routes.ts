@@ -1,6 +1,6 @@
 /**
- * Every route and who may call it: `public`, `session` (a session token) or `admin` (an
- * authorization token with the sso:admin scope). A change to this list is a permission change: review it as one.
+ * Every route and who may call it: `public`, `session` (a session token) or `admin` (an admin
+ * token from POST /admin/token, of a user who holds sso:admin when the request is made). A change to this list is a permission change: review it as one.
  */
 export const ROUTES = [
   'GET /.well-known/jwks.json public',
@@ -16,6 +16,7 @@ export const ROUTES = [
   'POST /password session',
   'POST /authorize session',
   'POST /session public',
+  'POST /admin/token session',
   'POST /admin/users admin',
   'GET /admin/users admin',
   'GET /admin/users/:id admin',

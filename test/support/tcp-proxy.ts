@@ -2,13 +2,14 @@ import { createServer, Server, Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A TCP proxy in front of PostgreSQL that a test can cut and restore, to take the database away
- * from a running server without stopping the PostgreSQL every other suite uses.
+ * A TCP proxy in front of PostgreSQL that a test can cut, blackhole and restore, to take the
+ * database away from a running server without stopping the PostgreSQL every other suite uses.
  */
 export class TcpProxy {
   private server: Server;
   private readonly sockets = new Set<Socket>();
-  private up = true;
+  /** `up` forwards; `down` refuses and closes; `blackhole` keeps connections open and drops every byte. */
+  private mode: 'up' | 'down' | 'blackhole' = 'up';
   port = 0;
 
   constructor(
@@ -25,12 +26,22 @@ export class TcpProxy {
 
   /** Drops every open connection; new ones are closed at once, as by a database that is down. */
   cut(): void {
-    this.up = false;
+    this.mode = 'down';
     for (const socket of this.sockets) socket.destroy();
   }
 
+  /**
+   * Stops forwarding without closing anything, as a network that silently drops packets: open
+   * connections stay open and new ones are accepted, and every byte either way is lost. The
+   * proxy's own kernel still acknowledges them, so TCP keepalive cannot notice either: only the
+   * server's own timeouts can.
+   */
+  blackhole(): void {
+    this.mode = 'blackhole';
+  }
+
   restore(): void {
-    this.up = true;
+    this.mode = 'up';
   }
 
   async close(): Promise<void> {
@@ -39,7 +50,7 @@ export class TcpProxy {
   }
 
   private accept(client: Socket): void {
-    if (!this.up) {
+    if (this.mode === 'down') {
       client.destroy();
       return;
     }
@@ -54,7 +65,10 @@ export class TcpProxy {
         this.sockets.delete(a);
         b.destroy();
       });
-      a.pipe(b);
+      // Bytes that arrive while blackholed are lost, not delayed: the streams stay out of step.
+      a.on('data', (chunk) => {
+        if (this.mode === 'up') b.write(chunk);
+      });
     }
   }
 }

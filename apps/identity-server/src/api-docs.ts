@@ -42,8 +42,7 @@ export function serveApiDocs(
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
-        description:
-          'An authorization token from POST /authorize (no account) carrying the sso:admin scope',
+        description: 'An admin token from POST /admin/token (for users who hold sso:admin)',
       },
       'admin',
     )

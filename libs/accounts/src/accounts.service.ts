@@ -1,12 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
+import type { FieldError } from '@nest-sso/common';
 import { preparedQuery } from '@nest-sso/database';
+import { assertValid, characterCount, UserRules } from '@nest-sso/users';
 import { Account } from './account.entity';
 import { AccountConflictError, AccountNotFoundError } from './accounts.errors';
 import { Membership } from './membership.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Longest account name, in characters (what `varchar(100)` counts). */
+export const ACCOUNT_NAME_MAX_LENGTH = 100;
+
+/** An account name: 1 to 100 characters, none of them a control character. */
+function checkName(name: unknown): string {
+  const errors: FieldError[] = [];
+  if (typeof name !== 'string') {
+    errors.push({ field: 'name', message: 'name must be a string' });
+  } else if (characterCount(name) < 1 || characterCount(name) > ACCOUNT_NAME_MAX_LENGTH) {
+    errors.push({
+      field: 'name',
+      message: `name must be 1 to ${ACCOUNT_NAME_MAX_LENGTH} characters`,
+    });
+  } else if (/\p{Cc}/u.test(name)) {
+    errors.push({ field: 'name', message: 'name must not contain control characters' });
+  }
+  assertValid(errors);
+  return name as string;
+}
 
 /** Accounts (tenants) and the memberships that give users permissions in them. */
 @Injectable()
@@ -17,6 +38,7 @@ export class AccountsService {
   ) {}
 
   async create(name: string): Promise<Account> {
+    checkName(name);
     try {
       // A single-row insert needs no transaction; on the embedded database all queries share one
       // session, where concurrent BEGIN/COMMIT pairs would interleave.
@@ -63,8 +85,11 @@ export class AccountsService {
     userId: string,
     permissions: string[],
   ): Promise<Membership> {
+    const errors: FieldError[] = [];
+    const accepted = UserRules.permissions(permissions, errors);
+    assertValid(errors);
     const account = await this.getByRef(accountRef);
-    await this.memberships.upsert({ userId, accountId: account.id, permissions }, [
+    await this.memberships.upsert({ userId, accountId: account.id, permissions: accepted }, [
       'userId',
       'accountId',
     ]);

@@ -20,16 +20,15 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Actor, Actors } from '@nest-sso/audit';
-import { ApiErrors } from '@nest-sso/common';
+import { ApiErrors, DEFAULT_PAGE_SIZE, PageQueryDto } from '@nest-sso/common';
 import {
   AdminAccountDto,
   AdminMembershipDto,
-  AdminSessionDto,
+  AdminSessionListDto,
   AdminUserDto,
   AdminUserListDto,
   CreateAccountDto,
   CreateUserDto,
-  PageQueryDto,
   SetMembershipDto,
   SetPasswordDto,
   toAdminMembership,
@@ -72,7 +71,10 @@ export class AdminController {
   @ApiOkResponse({ type: AdminUserListDto })
   @Get('users')
   async listUsers(@Query() query: PageQueryDto): Promise<AdminUserListDto> {
-    const [users, total] = await this.users.list(query.limit ?? 50, query.offset ?? 0);
+    const [users, total] = await this.users.list(
+      query.limit ?? DEFAULT_PAGE_SIZE,
+      query.offset ?? 0,
+    );
     return { users: users.map(toAdminUser), total };
   }
 
@@ -113,11 +115,18 @@ export class AdminController {
     return { revoked_sessions: await this.users.setPassword(actorOf(request), id, body.password) };
   }
 
-  @ApiOperation({ summary: "A user's active sessions" })
-  @ApiOkResponse({ type: [AdminSessionDto] })
+  @ApiOperation({ summary: "A page of a user's active sessions, most recently used first" })
+  @ApiOkResponse({ type: AdminSessionListDto })
   @Get('users/:id/sessions')
-  async listSessions(@Param('id') id: string) {
-    return { sessions: (await this.sessions.list(id)).map(toAdminSession) };
+  async listSessions(
+    @Param('id') id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<AdminSessionListDto> {
+    const [sessions, total] = await this.sessions.list(id, {
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      offset: query.offset ?? 0,
+    });
+    return { sessions: sessions.map(toAdminSession), total };
   }
 
   @ApiOperation({ summary: 'End a session' })

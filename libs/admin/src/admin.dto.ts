@@ -1,119 +1,108 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsEmail,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
+import { IsArray, IsBoolean, IsString } from 'class-validator';
 import type { Membership } from '@nest-sso/accounts';
+import { Optional } from '@nest-sso/common';
 import type { Session } from '@nest-sso/sessions';
-import type { User } from '@nest-sso/users';
+import {
+  EMAIL_MAX_LENGTH,
+  MAX_PERMISSIONS,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  User,
+  USERNAME_MAX_LENGTH,
+} from '@nest-sso/users';
 
-const PERMISSION = /^[A-Za-z0-9._:*-]{1,100}$/;
-const permissionsRules = () => [
-  IsArray({ message: 'permissions must be an array of strings' }),
-  ArrayMaxSize(100, { message: 'permissions may hold at most 100 entries' }),
-  Matches(PERMISSION, {
-    each: true,
-    message: 'each permission is 1 to 100 of A-Z a-z 0-9 . _ : * -',
-  }),
-];
-const apply =
-  (...decorators: PropertyDecorator[]): PropertyDecorator =>
-  (target, key) => {
-    for (const decorator of decorators) decorator(target, key);
+/*
+ * The DTOs check the shape of a request (types, no unknown fields, no nulls); the rules of the
+ * values themselves (email syntax, lengths after normalisation, username characters, permission
+ * syntax) belong to the domain services, so that the CLI and the importer get the same answers.
+ */
+
+const EMAIL_DOC = { maxLength: EMAIL_MAX_LENGTH, description: 'Normalised (NFKC, lower case)' };
+const USERNAME_DOC = {
+  maxLength: USERNAME_MAX_LENGTH,
+  description:
+    "Letters, digits and @ . + - _ (Django's default usernames), normalised (NFKC, lower case)",
+};
+const PASSWORD_DOC = {
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
+  description: 'Counted in characters after Unicode NFC normalisation',
+};
+const PERMISSIONS_DOC: ApiPropertyOptions = {
+  type: [String],
+  maxItems: MAX_PERMISSIONS,
+  example: ['reports:view'],
+  description: 'Each 1 to 100 of A-Z a-z 0-9 . _ : * -',
+};
+
+const IsStringArray = (field: string): PropertyDecorator => {
+  const array = IsArray({ message: `${field} must be an array of strings` });
+  const strings = IsString({ each: true, message: `${field} must be an array of strings` });
+  return (target, key) => {
+    array(target, key);
+    strings(target, key);
   };
+};
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'bob@example.com', maxLength: 254 })
-  @IsEmail({}, { message: 'email must be an email address' })
-  @Length(3, 254, { message: 'email must be 3 to 254 characters' })
+  @ApiProperty({ example: 'bob@example.com', ...EMAIL_DOC })
+  @IsString({ message: 'email must be a string' })
   email: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 1024 })
+  @ApiProperty(PASSWORD_DOC)
   @IsString({ message: 'password must be a string' })
-  @Length(8, 1024, { message: 'password must be 8 to 1024 characters' })
   password: string;
 
-  @ApiPropertyOptional({ maxLength: 150 })
-  @IsOptional()
+  @ApiPropertyOptional(USERNAME_DOC)
+  @Optional()
   @IsString({ message: 'username must be a string' })
-  @Length(1, 150, { message: 'username must be 1 to 150 characters' })
   username?: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['reports:view'] })
-  @IsOptional()
-  @apply(...permissionsRules())
+  @ApiPropertyOptional(PERMISSIONS_DOC)
+  @Optional()
+  @IsStringArray('permissions')
   permissions?: string[];
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ maxLength: 254 })
-  @IsOptional()
-  @IsEmail({}, { message: 'email must be an email address' })
-  @Length(3, 254, { message: 'email must be 3 to 254 characters' })
+  @ApiPropertyOptional(EMAIL_DOC)
+  @Optional()
+  @IsString({ message: 'email must be a string' })
   email?: string;
 
-  @ApiPropertyOptional({ maxLength: 150 })
-  @IsOptional()
+  @ApiPropertyOptional(USERNAME_DOC)
+  @Optional()
   @IsString({ message: 'username must be a string' })
-  @Length(1, 150, { message: 'username must be 1 to 150 characters' })
   username?: string;
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @apply(...permissionsRules())
+  @ApiPropertyOptional(PERMISSIONS_DOC)
+  @Optional()
+  @IsStringArray('permissions')
   permissions?: string[];
 
   @ApiPropertyOptional({ description: 'false deactivates the user and ends all their sessions' })
-  @IsOptional()
+  @Optional()
   @IsBoolean({ message: 'is_active must be true or false' })
   is_active?: boolean;
 }
 
 export class SetPasswordDto {
-  @ApiProperty({ minLength: 8, maxLength: 1024 })
+  @ApiProperty(PASSWORD_DOC)
   @IsString({ message: 'password must be a string' })
-  @Length(8, 1024, { message: 'password must be 8 to 1024 characters' })
   password: string;
 }
 
 export class CreateAccountDto {
   @ApiProperty({ example: 'acme', maxLength: 100 })
   @IsString({ message: 'name must be a string' })
-  @Length(1, 100, { message: 'name must be 1 to 100 characters' })
   name: string;
 }
 
 export class SetMembershipDto {
-  @ApiProperty({ type: [String], example: ['orders:read'] })
-  @apply(...permissionsRules())
+  @ApiProperty(PERMISSIONS_DOC)
+  @IsStringArray('permissions')
   permissions: string[];
-}
-
-export class PageQueryDto {
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number' })
-  @Min(1, { message: 'limit must be at least 1' })
-  @Max(500, { message: 'limit must be at most 500' })
-  limit?: number;
-
-  @ApiPropertyOptional({ default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'offset must be a whole number' })
-  @Min(0, { message: 'offset must be at least 0' })
-  offset?: number;
 }
 
 export class AdminUserDto {
@@ -149,6 +138,11 @@ export class AdminSessionDto {
   @ApiProperty({ type: String, nullable: true }) ip_address: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_used_at: string | null;
+}
+
+export class AdminSessionListDto {
+  @ApiProperty({ type: [AdminSessionDto] }) sessions: AdminSessionDto[];
+  @ApiProperty({ description: 'Active sessions in all, over every page' }) total: number;
 }
 
 export const toAdminUser = (u: User): AdminUserDto => ({

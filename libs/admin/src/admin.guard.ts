@@ -2,37 +2,44 @@ import {
   applyDecorators,
   CanActivate,
   ExecutionContext,
-  Inject,
   Injectable,
   SetMetadata,
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { IS_ADMIN_API, SsoError } from '@nest-sso/common';
-import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { SessionsService } from '@nest-sso/sessions';
 import {
-  AUTHORIZATION_TOKEN,
-  AuthorizationClaims,
+  ADMIN_TOKEN,
+  AdminClaims,
   TokensService,
   tokenFromAuthorizationHeader,
 } from '@nest-sso/tokens';
+import type { User } from '@nest-sso/users';
 
-/** The permission that makes a user an administrator. */
+/** The permission that makes a user an administrator (a global permission, never an account's). */
 export const ADMIN_SCOPE = 'sso:admin';
 
-export type AdminRequest = FastifyRequest & { admin?: AuthorizationClaims };
+export type AdminRequest = FastifyRequest & { admin?: AdminClaims };
+
+/** Whether the user, as stored now, may administer the server. */
+export function isAdmin(user: Pick<User, 'permissions' | 'isActive'>): boolean {
+  return user.isActive && user.permissions.includes(ADMIN_SCOPE);
+}
 
 /**
- * The admin API's one rule: an authorization token from this server, issued without an account
- * (so the scope is the user's own global permission, never an account membership's), carrying
- * `sso:admin`, whose session is still active and whose user is still active. 401 for anything
- * that is not such a token, 403 for a valid token without the scope.
+ * The admin API's one rule, checked on every request:
+ * - the credential is an admin token (`POST /admin/token`): issued by this server, for the admin
+ *   API's own audience, which no downstream service is given; authorization tokens, whatever
+ *   their scopes, are refused (401), so no service that receives one can replay it here;
+ * - its session is still active and its user still active (401 `session_revoked` otherwise);
+ * - that user holds `sso:admin` now, as read from the database in this request (403 otherwise):
+ *   a demoted admin loses the API at their next request, whatever tokens they still hold.
+ * The token itself carries no permission, so no claim of it is trusted for authorization.
  */
 @Injectable()
 export class AdminGuard implements CanActivate {
   constructor(
-    @Inject(SSO_CONFIG) private readonly config: SsoConfig,
     private readonly tokens: TokensService,
     private readonly sessions: SessionsService,
   ) {}
@@ -40,18 +47,12 @@ export class AdminGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AdminRequest>();
     const token = tokenFromAuthorizationHeader(request.headers.authorization);
-    const claims = await this.tokens.verify<AuthorizationClaims>(token, AUTHORIZATION_TOKEN);
-    if (claims.iss !== this.config.identity) {
-      throw new SsoError('invalid_token', 'Admin tokens must come from this server');
+    const claims = await this.tokens.verify<AdminClaims>(token, ADMIN_TOKEN);
+    // One round trip: the session row and the user row as they are now.
+    const session = await this.sessions.requireActive(claims.sid, claims.uid);
+    if (!isAdmin(session.user)) {
+      throw new SsoError('forbidden', `The admin API needs the ${ADMIN_SCOPE} permission`);
     }
-    if (claims.account !== undefined || !claims.scopes.includes(ADMIN_SCOPE)) {
-      throw new SsoError(
-        'forbidden',
-        `The admin API needs an authorization token issued without an account and carrying the ${ADMIN_SCOPE} scope`,
-      );
-    }
-    // Revocation reaches the admin API at once, not at the token's exp.
-    await this.sessions.requireActive(claims.sid, claims.uid);
     request.admin = claims;
     return true;
   }

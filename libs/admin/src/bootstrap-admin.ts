@@ -31,6 +31,11 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
       .catch((error: unknown) => {
         // Another replica created it first.
         if (error instanceof SsoError && error.code === 'conflict') return null;
+        if (error instanceof SsoError && error.fieldErrors) {
+          // The users' rules apply to the first admin too; name the settings, not API fields.
+          const problems = error.fieldErrors.map((e) => e.message).join('; ');
+          throw new Error(`SSO_ADMIN_EMAIL / SSO_ADMIN_PASSWORD: ${problems}`);
+        }
         throw error;
       });
     if (user) new Logger('Admin').log({ msg: 'Created the first admin', userId: user.id });

@@ -42,7 +42,7 @@ export class AuditService {
   async record(...inputs: AuthEventInput[]): Promise<void> {
     if (inputs.length === 0) return;
     for (const input of inputs) {
-      this.metrics.authEvents.inc({ type: input.type, reason: input.reason ?? '' });
+      this.metrics.authEvents.inc({ type: input.type, reason: reasonLabel(input.reason) });
     }
     try {
       await this.events.insert(
@@ -69,4 +69,14 @@ export class AuditService {
       take: query.limit,
     });
   }
+}
+
+/**
+ * The reason as a metric label: its code only (`membership_set`, not `membership_set <account
+ * id>`; nothing for `login_locked`'s `30s`), so that labels stay few and never carry an id, a
+ * name or other personal data. The audit row keeps the whole reason.
+ */
+export function reasonLabel(reason: string | undefined): string {
+  const code = (reason ?? '').split(' ')[0];
+  return /^[a-z_]+$/.test(code) ? code : '';
 }

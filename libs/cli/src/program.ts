@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { SsoError } from '@nest-sso/common';
+import { fromDatabaseError, SsoError } from '@nest-sso/common';
 import type { CliContext } from './cli-context';
 import { CliError, CliOutput, CommandOutput, EXIT, ExitCode } from './command';
 import { registerAccountCommands } from './account-commands';
@@ -54,7 +54,7 @@ export async function runCli(
       // Help and version are successful exits; commander already printed its message otherwise.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    output.err(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    output.err(`Error: ${messageOf(error)}\n`);
     return exitCodeOf(error);
   } finally {
     await context.close();
@@ -64,10 +64,20 @@ export async function runCli(
 /** The exit code of a failed command: the use cases' error codes that scripts branch on. */
 function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof CliError) return error.exitCode;
-  if (error instanceof SsoError) {
-    if (error.code === 'not_found') return EXIT.notFound;
-    if (error.code === 'conflict') return EXIT.conflict;
-    if (error.code === 'validation_failed') return EXIT.usage;
-  }
+  const known = error instanceof SsoError ? error : fromDatabaseError(error);
+  if (known?.code === 'not_found') return EXIT.notFound;
+  if (known?.code === 'conflict') return EXIT.conflict;
+  if (known?.code === 'validation_failed') return EXIT.usage;
   return EXIT.failed;
+}
+
+/**
+ * What the operator reads: a refused value names the field and the rule (the same words as the
+ * API's `errors`), and a refusal by the database reads as the API's answer would, not as SQL.
+ */
+function messageOf(error: unknown): string {
+  const known = error instanceof SsoError ? error : fromDatabaseError(error);
+  if (known?.fieldErrors?.length) return known.fieldErrors.map((e) => e.message).join('; ');
+  if (known) return known.message;
+  return error instanceof Error ? error.message : String(error);
 }

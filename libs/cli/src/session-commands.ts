@@ -1,6 +1,6 @@
 import { SessionAdminUseCase, UserAdminUseCase } from '@nest-sso/admin';
 import { Actors, AuditService } from '@nest-sso/audit';
-import { SsoError } from '@nest-sso/common';
+import { MAX_PAGE_SIZE, SsoError } from '@nest-sso/common';
 import type { CliContext } from './cli-context';
 import { CliError, DefineCommand, EXIT, Print, wholeNumber } from './command';
 import { table } from './table';
@@ -12,8 +12,11 @@ export function registerSessionCommands(define: DefineCommand, context: CliConte
     .action(async (options: { email: string }) => {
       const app = await context.app();
       const user = await app.get(UserAdminUseCase).getByLogin(options.email);
-      const sessions = await app.get(SessionAdminUseCase).list(user.id);
+      const [sessions, total] = await app
+        .get(SessionAdminUseCase)
+        .list(user.id, { limit: MAX_PAGE_SIZE, offset: 0 });
       if (sessions.length === 0) return print(`${user.email} has no active session`);
+      const more = total > sessions.length ? `\n… and ${total - sessions.length} more` : '';
       print(
         table(
           ['session', 'client', 'ip', 'created', 'last used', 'user agent'],
@@ -25,7 +28,7 @@ export function registerSessionCommands(define: DefineCommand, context: CliConte
             s.lastUsedAt?.toISOString() ?? '-',
             s.userAgent.slice(0, 40) || '-',
           ]),
-        ),
+        ) + more,
       );
     });
 

@@ -12,6 +12,8 @@ describe(isDatabaseUnavailable.name, () => {
     ['too many connections (53300)', withCode('53300')],
     ['a pool connect timeout', new Error('timeout exceeded when trying to connect')],
     ['a dropped connection', new Error('Connection terminated unexpectedly')],
+    ['no answer within DATABASE_QUERY_TIMEOUT', new Error('Query read timeout')],
+    ['a statement cancelled by statement_timeout (57014)', withCode('57014')],
     [
       'inside a TypeORM QueryFailedError',
       new QueryFailedError('SELECT 1', [], withCode('ECONNRESET')),

@@ -9,11 +9,14 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
   'EPIPE',
 ]);
-/** PostgreSQL SQLSTATE classes and codes for "not now": connection exceptions, shutdown, overload. */
-const SQLSTATE = /^(08...|57P0[123]|53300)$/;
+/**
+ * PostgreSQL SQLSTATE classes and codes for "not now": connection exceptions, shutdown, overload,
+ * and a statement cancelled by `statement_timeout` (57014).
+ */
+const SQLSTATE = /^(08...|57P0[123]|53300|57014)$/;
 /** What node-postgres and its pool say when a connection cannot be made or was lost. */
 const MESSAGES =
-  /timeout exceeded when trying to connect|Connection terminated|not queryable|Connection ended|the database system is (starting up|shutting down)/i;
+  /timeout exceeded when trying to connect|Connection terminated|not queryable|Connection ended|Query read timeout|the database system is (starting up|shutting down)/i;
 
 /**
  * Whether an error means "the database is unreachable or restarting" (answer 503 and let the

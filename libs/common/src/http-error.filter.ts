@@ -10,6 +10,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { fromDatabaseError } from './database-errors';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { ERROR_STATUS, ErrorBody, ErrorCode, SsoError } from './sso-error';
 
@@ -104,6 +105,12 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ErrorBody {
+    const refused = exception instanceof SsoError ? undefined : fromDatabaseError(exception);
+    if (refused) {
+      // A request the schema refused: the client's fault, but also a rule no service checked.
+      this.logger.warn(`The database refused a request: ${(exception as Error).message}`);
+      return this.toBody(refused);
+    }
     if (exception instanceof SsoError) {
       const body: ErrorBody = {
         statusCode: exception.status,

@@ -5,3 +5,6 @@ export * from './public.decorator';
 export * from './client-error-handler';
 export * from './database-unavailable';
 export * from './api-docs';
+export * from './optional.decorator';
+export * from './database-errors';
+export * from './page-query.dto';

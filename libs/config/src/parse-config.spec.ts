@@ -29,6 +29,9 @@ describe(parseConfig.name, () => {
       verifySessionToken: true,
       authenticateHeader: 'JWT',
       sessionTouchInterval: 60,
+      maxSessionsPerUser: 100,
+      adminTokenExpiration: 300,
+      rateLimit: { login: 30, authorize: 600, password: 10 },
       argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
       shutdownTimeout: 10,
       shutdownDelay: 0,
@@ -39,6 +42,49 @@ describe(parseConfig.name, () => {
         maxConnections: 10_000,
       },
     });
+    expect(config.database).toMatchObject({
+      statementTimeout: 5,
+      queryTimeout: 10,
+      stallTimeout: 60,
+    });
+  });
+
+  it('should read the database timeouts, and refuse a query timeout not above the statement timeout', () => {
+    expect(
+      parseConfig({
+        DATABASE_STATEMENT_TIMEOUT: '2',
+        DATABASE_QUERY_TIMEOUT: '3',
+        DATABASE_STALL_TIMEOUT: '20',
+      }).database,
+    ).toMatchObject({ statementTimeout: 2, queryTimeout: 3, stallTimeout: 20 });
+    expect(() =>
+      parseConfig({ DATABASE_STATEMENT_TIMEOUT: '10', DATABASE_QUERY_TIMEOUT: '10' }),
+    ).toThrow(
+      'DATABASE_QUERY_TIMEOUT must be longer than DATABASE_STATEMENT_TIMEOUT (10 s), got 10',
+    );
+    expect(() => parseConfig({ DATABASE_STALL_TIMEOUT: '0' })).toThrow(ConfigError);
+  });
+
+  it('should cap sessions per user at 100 by default, and 0 turns the cap off', () => {
+    expect(parseConfig({ SSO_MAX_SESSIONS_PER_USER: '0' }).maxSessionsPerUser).toBeNull();
+    expect(parseConfig({ SSO_MAX_SESSIONS_PER_USER: '3' }).maxSessionsPerUser).toBe(3);
+    expect(() => parseConfig({ SSO_MAX_SESSIONS_PER_USER: '-1' })).toThrow(ConfigError);
+  });
+
+  it("should refuse the admin API's audience in the other tokens' audiences", () => {
+    expect(() =>
+      parseConfig({ SSO_IDENTITY: 'sso', SSO_AUTHORIZATION_AUDIENCE: 'orders, sso/admin' }),
+    ).toThrow('SSO_AUTHORIZATION_AUDIENCE must not name "sso/admin"');
+    expect(() => parseConfig({ SSO_IDENTITY: 'sso', SSO_SESSION_AUDIENCE: 'sso/admin' })).toThrow(
+      ConfigError,
+    );
+  });
+
+  it('should read the password rate limit and the admin token lifetime', () => {
+    const config = parseConfig({ SSO_RATE_LIMIT_PASSWORD: '3', SSO_ADMIN_TOKEN_EXPIRATION: '60' });
+    expect(config.rateLimit.password).toBe(3);
+    expect(config.adminTokenExpiration).toBe(60);
+    expect(() => parseConfig({ SSO_ADMIN_TOKEN_EXPIRATION: '7200' })).toThrow(ConfigError);
   });
 
   it('should default both audiences to the identity', () => {

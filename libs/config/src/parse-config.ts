@@ -83,6 +83,9 @@ export function parseConfig(env: Env): SsoConfig {
     );
   }
 
+  // 0 turns the cap off; without one, a client that logs in on every run piles up sessions.
+  const sessionCap = integer(read, 'SSO_MAX_SESSIONS_PER_USER', 100, 0, 1_000_000);
+
   return {
     nodeEnv,
     host: read('HOST') ?? '0.0.0.0',
@@ -111,10 +114,11 @@ export function parseConfig(env: Env): SsoConfig {
       poolSize: integer(read, 'DATABASE_POOL_SIZE', 10, 1, 1000),
       connectTimeout: integer(read, 'DATABASE_CONNECT_TIMEOUT', 5, 1, 300),
       connectAttempts: integer(read, 'DATABASE_CONNECT_ATTEMPTS', 8, 1, 100),
+      ...databaseTimeouts(read),
     },
     identity,
-    sessionAudience: list(read, 'SSO_SESSION_AUDIENCE') ?? [identity],
-    authorizationAudience: list(read, 'SSO_AUTHORIZATION_AUDIENCE') ?? [identity],
+    sessionAudience: audience(read, 'SSO_SESSION_AUDIENCE', identity),
+    authorizationAudience: audience(read, 'SSO_AUTHORIZATION_AUDIENCE', identity),
     acceptedIssuers: list(read, 'SSO_ACCEPTED_ISSUERS'),
     keyStoreRoot: read('SSO_KEY_STORE_ROOT') ?? './keys',
     privateKeys: keyFileMap(read, 'SSO_PRIVATE_KEYS'),
@@ -129,11 +133,12 @@ export function parseConfig(env: Env): SsoConfig {
     expirationLeeway: integer(read, 'SSO_EXPIRATION_LEEWAY', 0, 0, 3600),
     sessionExpiration: optionalInteger(read, 'SSO_SESSION_EXPIRATION', 1),
     authorizationExpiration: integer(read, 'SSO_AUTHORIZATION_EXPIRATION', 300, 1, 86400),
+    adminTokenExpiration: integer(read, 'SSO_ADMIN_TOKEN_EXPIRATION', 300, 1, 3600),
     verifySessionToken: boolean(read, 'SSO_VERIFY_SESSION_TOKEN', true),
     authenticateHeader: token(read, 'SSO_AUTHENTICATE_HEADER', 'JWT'),
     sessionTouchInterval,
     sessionIdleTimeout,
-    maxSessionsPerUser: optionalInteger(read, 'SSO_MAX_SESSIONS_PER_USER', 1),
+    maxSessionsPerUser: sessionCap === 0 ? null : sessionCap,
     loginLockout: {
       freeAttempts: integer(read, 'SSO_LOGIN_FREE_ATTEMPTS', 5, 1, 1000),
       baseSeconds: integer(read, 'SSO_LOGIN_LOCKOUT_BASE', 1, 1, 3600),
@@ -143,6 +148,7 @@ export function parseConfig(env: Env): SsoConfig {
     rateLimit: {
       login: integer(read, 'SSO_RATE_LIMIT_LOGIN', 30, 0, 1_000_000),
       authorize: integer(read, 'SSO_RATE_LIMIT_AUTHORIZE', 600, 0, 1_000_000),
+      password: integer(read, 'SSO_RATE_LIMIT_PASSWORD', 10, 0, 1_000_000),
     },
     redisUrl: redisUrl(secret('REDIS_URL')),
     trustedProxies: trustedProxies(list(read, 'SSO_TRUSTED_PROXIES') ?? []),
@@ -159,6 +165,40 @@ export function parseConfig(env: Env): SsoConfig {
 }
 
 type Read = (name: string) => string | undefined;
+
+/**
+ * An audience list, defaulting to the identity. `<identity>/admin` is the admin API's own
+ * audience (admin tokens carry only it): a session or authorization token naming it would reach
+ * every service that receives such tokens, so it is refused here.
+ */
+function audience(read: Read, name: string, identity: string): string[] {
+  const audiences = list(read, name) ?? [identity];
+  if (audiences.includes(`${identity}/admin`)) {
+    throw new ConfigError(name, `must not name "${identity}/admin", the admin API's own audience`);
+  }
+  return audiences;
+}
+
+/**
+ * How long PostgreSQL work may take, in seconds. The statement timeout is PostgreSQL's own (it
+ * cancels the statement and the connection stays usable); the query timeout is the client's
+ * (nothing came back at all, as when the network drops packets), so it must be the longer one.
+ */
+function databaseTimeouts(read: Read) {
+  const statementTimeout = integer(read, 'DATABASE_STATEMENT_TIMEOUT', 5, 1, 3600);
+  const queryTimeout = integer(read, 'DATABASE_QUERY_TIMEOUT', 10, 1, 3600);
+  if (queryTimeout <= statementTimeout) {
+    throw new ConfigError(
+      'DATABASE_QUERY_TIMEOUT',
+      `must be longer than DATABASE_STATEMENT_TIMEOUT (${statementTimeout} s), got ${queryTimeout}`,
+    );
+  }
+  return {
+    statementTimeout,
+    queryTimeout,
+    stallTimeout: integer(read, 'DATABASE_STALL_TIMEOUT', 60, 1, 3600),
+  };
+}
 
 function httpLimits(read: Read): SsoConfig['http'] {
   const headersTimeout = integer(read, 'SSO_HTTP_HEADERS_TIMEOUT', 10, 1, 300);

@@ -48,6 +48,18 @@ export interface SsoConfig {
     readonly connectTimeout: number;
     /** Start-up attempts to reach PostgreSQL (with back-off) before the process exits. */
     readonly connectAttempts: number;
+    /** Seconds PostgreSQL lets one statement run before cancelling it (migrations exempt). */
+    readonly statementTimeout: number;
+    /**
+     * Seconds the server waits for any answer to a query before it gives up on the connection and
+     * evicts it from the pool (migrations exempt); longer than `statementTimeout`.
+     */
+    readonly queryTimeout: number;
+    /**
+     * Seconds the pool may stay exhausted, with requests waiting and no connection given back,
+     * before `/health/live` turns red so that an orchestrator restarts the process.
+     */
+    readonly stallTimeout: number;
   };
   readonly identity: string;
   readonly sessionAudience: string[];
@@ -75,6 +87,8 @@ export interface SsoConfig {
   readonly sessionExpiration: number | null;
   /** Lifetime of authorization tokens in seconds. */
   readonly authorizationExpiration: number;
+  /** Lifetime of admin tokens (`POST /admin/token`) in seconds. */
+  readonly adminTokenExpiration: number;
   /** Refuse session tokens whose session row is missing or revoked. */
   readonly verifySessionToken: boolean;
   /** Scheme named in `WWW-Authenticate` on 401 responses. */
@@ -97,7 +111,12 @@ export interface SsoConfig {
     readonly windowSeconds: number;
   };
   /** Requests per client IP per minute; 0 turns a limit off. */
-  readonly rateLimit: { readonly login: number; readonly authorize: number };
+  readonly rateLimit: {
+    readonly login: number;
+    readonly authorize: number;
+    /** `POST /password` (and `POST /admin/token`): a stolen session token's guesses. */
+    readonly password: number;
+  };
   /** Redis for the shared rate-limit counters; `null`: counters in memory, per process. */
   readonly redisUrl: string | null;
   /** Proxies whose `X-Forwarded-For` is believed (addresses, CIDRs, or loopback/linklocal/uniquelocal). */

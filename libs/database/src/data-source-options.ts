@@ -1,15 +1,18 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { SsoConfig } from '@nest-sso/config';
 import { DatabaseConnection, embeddedSocketClient } from './database-connection';
+import { EvictingClient } from './evicting-client';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SessionsSecurityAudit1764100000000 } from './migrations/1764100000000-sessions-security-audit';
 import { AuditActor1764200000000 } from './migrations/1764200000000-audit-actor';
+import { LoginNames1764300000000 } from './migrations/1764300000000-login-names';
 
 /** Every migration, in order. Listed explicitly so that the built output needs no file globbing. */
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   SessionsSecurityAudit1764100000000,
   AuditActor1764200000000,
+  LoginNames1764300000000,
 ];
 
 /** Marks, in `extra`, a pg connection to the embedded database: one session shared by all. */
@@ -23,7 +26,10 @@ const SHARED_SESSION = 'nestSsoSharedSession';
  * picked up by `autoLoadEntities`), and migrations are plain SQL that need none.
  */
 export function dataSourceOptions(
-  config: { database: Pick<SsoConfig['database'], 'url' | 'poolSize' | 'connectTimeout'> },
+  config: {
+    database: Pick<SsoConfig['database'], 'url' | 'poolSize' | 'connectTimeout'> &
+      Partial<Pick<SsoConfig['database'], 'statementTimeout' | 'queryTimeout'>>;
+  },
   connection: DatabaseConnection = { kind: 'postgres', url: config.database.url! },
 ): DataSourceOptions {
   const common = {
@@ -44,7 +50,7 @@ export function dataSourceOptions(
         applicationName: 'nest-sso',
         // Without a bound, a request waits forever for a connection while PostgreSQL is away.
         connectTimeoutMS: config.database.connectTimeout * 1000,
-        extra: { keepAlive: true },
+        extra: postgresExtra(config.database),
       };
     case 'embedded':
       return { ...common, ...embedded, driver: connection.driver };
@@ -74,4 +80,28 @@ export function dataSourceOptions(
 export function sharesOneSession(options: DataSourceOptions): boolean {
   const { driver, extra } = options as { driver?: unknown; extra?: Record<string, unknown> };
   return driver !== undefined || extra?.[SHARED_SESSION] === true;
+}
+
+/** Seconds of silence before TCP keepalive probes start on an idle PostgreSQL connection. */
+const KEEPALIVE_IDLE_SECONDS = 10;
+
+/**
+ * node-postgres options that keep a connection from hanging for ever: TCP keepalive (a peer gone
+ * without a word is noticed by the kernel), PostgreSQL's `statement_timeout` and
+ * `idle_in_transaction_session_timeout` (the server cancels, the connection stays usable), and the
+ * client's `query_timeout` with `EvictingClient` (no answer at all: the connection is dropped from
+ * the pool). Without timeouts (the test set-up) only keepalive applies.
+ */
+function postgresExtra(
+  database: Partial<Pick<SsoConfig['database'], 'statementTimeout' | 'queryTimeout'>>,
+) {
+  const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+  return {
+    Client: EvictingClient,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_SECONDS * 1000,
+    statement_timeout: ms(database.statementTimeout),
+    idle_in_transaction_session_timeout: ms(database.queryTimeout),
+    query_timeout: ms(database.queryTimeout),
+  };
 }

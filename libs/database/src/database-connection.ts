@@ -11,8 +11,16 @@ import { waitForDatabase } from './wait-for-database';
 export type DatabaseConnection =
   /** PostgreSQL at `DATABASE_URL`. */
   | { readonly kind: 'postgres'; readonly url: string }
-  /** The embedded database's files, opened by this process (which holds their lock). */
-  | { readonly kind: 'embedded'; readonly dataDir: string; readonly driver: unknown }
+  /**
+   * The embedded database's files, opened by this process, which holds their lock until
+   * `releaseLock` (called once the data source is closed).
+   */
+  | {
+      readonly kind: 'embedded';
+      readonly dataDir: string;
+      readonly driver: unknown;
+      readonly releaseLock: () => void;
+    }
   /** The embedded database of a running server, through the socket it serves. */
   | { readonly kind: 'embedded-socket'; readonly socketDir: string };
 
@@ -59,10 +67,11 @@ export async function connectDatabase(config: {
   const dataDir = embeddedDataDir(config);
   // Loaded before taking the lock: a production image without the embedded database says so.
   const driver = await loadEmbeddedDriver(dataDir);
+  let releaseLock: () => void;
   try {
-    // Held until the process exits; a second process gets the socket or a clear error instead of
-    // corrupt files.
-    lockEmbeddedDatabase(dataDir);
+    // Held until the data source closes (or the process dies: the kernel releases it); a second
+    // process gets the socket or a clear error instead of corrupt files.
+    releaseLock = lockEmbeddedDatabase(dataDir);
   } catch (error) {
     const socketDir = embeddedSocketDir(config);
     if (!(error instanceof EmbeddedDatabaseBusyError) || !existsSync(embeddedSocketPath(socketDir)))
@@ -79,5 +88,5 @@ export async function connectDatabase(config: {
     return { kind: 'embedded-socket', socketDir };
   }
   new Logger('Database').log(`Using the embedded database in ${dataDir}`);
-  return { kind: 'embedded', dataDir, driver };
+  return { kind: 'embedded', dataDir, driver, releaseLock };
 }

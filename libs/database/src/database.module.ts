@@ -17,10 +17,14 @@ import { dataSourceOptions } from './data-source-options';
 import { embeddedInstance } from './embedded-driver';
 import { EmbeddedSocketServer, serveEmbeddedDatabase } from './embedded-socket-server';
 import { PoolMetrics } from './pool-metrics';
+import { PoolWatchdog } from './pool-watchdog';
 import { runMigrations } from './run-migrations';
 
 /** Injection token of this process's `DatabaseConnection`. */
 export const DATABASE_CONNECTION = Symbol('DATABASE_CONNECTION');
+
+/** Carries the embedded database's lock release from the options to the data source. */
+const RELEASE_LOCK = Symbol('releaseEmbeddedLock');
 
 /** Runs pending migrations before the application serves, when `SSO_MIGRATE_ON_START` is on. */
 @Injectable()
@@ -106,11 +110,28 @@ class DatabaseConnectionModule {}
         retryAttempts: 0,
         // Each feature module brings its own entities with TypeOrmModule.forFeature.
         autoLoadEntities: true,
+        [RELEASE_LOCK]: connection.kind === 'embedded' ? connection.releaseLock : undefined,
       }),
+      // The embedded database's lock is given back once its files are closed, not before.
+      dataSourceFactory: (options) => {
+        const dataSource = new DataSource(options!);
+        const release = (options as { [RELEASE_LOCK]?: () => void })[RELEASE_LOCK];
+        if (release) {
+          const destroy = dataSource.destroy.bind(dataSource);
+          dataSource.destroy = async () => {
+            try {
+              await destroy();
+            } finally {
+              release();
+            }
+          };
+        }
+        return Promise.resolve(dataSource);
+      },
     }),
   ],
-  providers: [MigrateOnStart, PoolMetrics],
-  exports: [DatabaseConnectionModule],
+  providers: [MigrateOnStart, PoolMetrics, PoolWatchdog],
+  exports: [DatabaseConnectionModule, PoolWatchdog],
 })
 export class DatabaseModule {
   static forRoot(options: { shareEmbedded?: boolean } = {}): DynamicModule {

@@ -1,40 +1,64 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedDatabaseBusyError, lockEmbeddedDatabase } from './embedded-lock';
 
+/** A separate process that takes the lock with this very module and holds it until killed. */
+async function holder(dataDir: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require(${JSON.stringify(join(__dirname, 'embedded-lock.ts'))}).lockEmbeddedDatabase(${JSON.stringify(dataDir)});
+       process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the holder exited (${code})`)));
+  });
+  return child;
+}
+
 describe(lockEmbeddedDatabase.name, () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
   const dataDir = () => join(mkdtempSync(join(tmpdir(), 'lock-')), 'pglite');
 
-  it('should take a free database and give it back on release', () => {
+  it('should take a free database, refuse it to a second taker in this process, and give it back on release', () => {
     const dir = dataDir();
     const release = lockEmbeddedDatabase(dir);
-    const lockFile = join(dir, '..', 'nest-sso.lock');
-    expect(readFileSync(lockFile, 'utf8')).toBe(String(process.pid));
+    expect(() => lockEmbeddedDatabase(dir)).toThrow(EmbeddedDatabaseBusyError);
     release();
-    expect(existsSync(lockFile)).toBe(false);
+    lockEmbeddedDatabase(dir)();
   });
 
-  it('should refuse a database held by another live process, naming it', async () => {
+  it('should refuse a database another process holds, naming it', async () => {
     const dir = dataDir();
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
-    try {
-      writeFileSync(join(dir, '..', 'nest-sso.lock'), String(other.pid));
-      expect(() => lockEmbeddedDatabase(dir)).toThrow(EmbeddedDatabaseBusyError);
-      expect(() => lockEmbeddedDatabase(dir)).toThrow(`in use by process ${other.pid}`);
-    } finally {
-      other.kill();
-      await new Promise((resolve) => other.once('exit', resolve));
-    }
+    const child = await holder(dir);
+    children.push(child);
+    expect(() => lockEmbeddedDatabase(dir)).toThrow(`in use by process ${child.pid} on host`);
   });
 
-  it('should take over a lock left by a process that is gone', () => {
+  it('should not trust process ids: a holder in another PID namespace may have our own pid', async () => {
     const dir = dataDir();
-    writeFileSync(join(dir, '..', 'nest-sso.lock'), '999999999');
-    const release = lockEmbeddedDatabase(dir);
-    expect(readFileSync(join(dir, '..', 'nest-sso.lock'), 'utf8')).toBe(String(process.pid));
-    release();
+    children.push(await holder(dir));
+    // Two containers on one volume, both running as pid 1: the owner file names "us".
+    writeFileSync(join(dir, '..', 'nest-sso.lock'), String(process.pid));
+    expect(() => lockEmbeddedDatabase(dir)).toThrow(EmbeddedDatabaseBusyError);
+  });
+
+  it('should be free again the moment its holder is killed (the kernel releases it)', async () => {
+    const dir = dataDir();
+    const child = await holder(dir);
+    expect(() => lockEmbeddedDatabase(dir)).toThrow(EmbeddedDatabaseBusyError);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    lockEmbeddedDatabase(dir)();
   });
 });

@@ -6,3 +6,5 @@ export * from './embedded-lock';
 export * from './run-migrations';
 export * from './prepared-query';
 export * from './wait-for-database';
+export * from './evicting-client';
+export * from './pool-watchdog';

@@ -23,7 +23,8 @@ export class PoolMetrics {
       collect() {
         this.reset();
         const p = pool();
-        if (!p) return;
+        // The embedded database has no pool: its driver object has none of these counters.
+        if (!p || typeof p.totalCount !== 'number') return;
         this.set({ state: 'total' }, p.totalCount);
         this.set({ state: 'idle' }, p.idleCount);
         this.set({ state: 'waiting' }, p.waitingCount);

@@ -66,13 +66,19 @@ async function stopAccepting(server: Server, graceMs: number): Promise<void> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Seconds a shutdown may take beyond the drain to close the database pool and the rest. */
+export const CLOSE_GRACE_SECONDS = 5;
+
 /** Where signals come from and how the process ends; the process itself unless a test says otherwise. */
 export interface SignalHost {
   on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
   exit(code: number): void;
 }
 
-/** On SIGTERM or SIGINT: drain, close, exit 0 (or 1 if closing failed). A second signal exits at once. */
+/**
+ * On SIGTERM or SIGINT: drain, close, exit 0 (or 1 if closing failed). The process exits within
+ * `delay + timeout + CLOSE_GRACE_SECONDS` whatever happens. A second signal exits at once.
+ */
 export function exitGracefullyOnSignals(
   app: INestApplication,
   drain: DrainOptions,
@@ -87,6 +93,13 @@ export function exitGracefullyOnSignals(
       return;
     }
     stopping = true;
+    // The last word, whatever the database or a client does: closing the pool waits for every
+    // checked-out connection, and a connection the network has swallowed may never come back.
+    const bound = drain.delay + drain.timeout + CLOSE_GRACE_SECONDS;
+    setTimeout(() => {
+      logger.error(`Shutdown did not finish within ${bound} s (the database?): exiting now`);
+      host.exit(1);
+    }, bound * 1000).unref();
     logger.log(
       `${signal}: readiness red; closing the listener in ${drain.delay} s, then draining in-flight requests (at most ${drain.timeout} s)`,
     );

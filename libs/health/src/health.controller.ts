@@ -9,6 +9,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { PoolWatchdog } from '@nest-sso/database';
 import { KeyStore } from '@nest-sso/keys';
 import { ShutdownState } from './shutdown-state';
 
@@ -26,6 +27,7 @@ export class HealthController {
     private readonly keyStore: KeyStore,
     @Inject(SSO_CONFIG) private readonly config: SsoConfig,
     private readonly shutdown: ShutdownState,
+    private readonly watchdog: PoolWatchdog,
   ) {}
 
   /** The process is up and serving HTTP. */
@@ -34,7 +36,7 @@ export class HealthController {
   @Public()
   @Get('live')
   live(@Res() response: FastifyReply): Promise<void> {
-    return this.answer(response, []);
+    return this.answer(response, [() => this.poolCheck()]);
   }
 
   /**
@@ -78,19 +80,38 @@ export class HealthController {
     return this.indicators.check('database').down({ message: 'the database does not answer' });
   }
 
+  /**
+   * Up while a key signs. A failed reload of a shared key store leaves every replica serving the
+   * last good key set, so it must not take them all out of the load balancer: it shows here as a
+   * warning (`last_reload: "failed"`), in `nest_sso_key_store_last_reload_ok` and in the log line
+   * that names the file. The details never name files or paths: this route is public.
+   */
   private keysCheck(): HealthIndicatorResult {
     const keys = this.indicators.check('keys');
     const signing = this.keyStore.current.signingKey(this.config.identity);
     if (!signing) return keys.down({ message: 'no key can sign' });
-    const { lastError } = this.keyStore.status;
-    // Key file errors name a file and a parse problem, never key material.
-    if (lastError !== null) {
-      return keys.down({
-        message: `last key reload failed: ${lastError}`,
+    if (this.keyStore.status.lastError !== null) {
+      return keys.up({
         active_kid: signing.kid,
+        last_reload: 'failed',
+        message: 'the last key reload failed; serving the last good key set (see the server log)',
       });
     }
-    return keys.up({ active_kid: signing.kid });
+    return keys.up({ active_kid: signing.kid, last_reload: 'ok' });
+  }
+
+  /**
+   * Liveness fails only for what a restart cures: a connection pool wedged past
+   * `DATABASE_STALL_TIMEOUT`. A database that is away is readiness' business, not liveness'.
+   */
+  private poolCheck(): HealthIndicatorResult {
+    const pool = this.indicators.check('database_pool');
+    const stalled = this.watchdog.stalledFor();
+    return stalled > 0
+      ? pool.down({
+          message: `every connection has been checked out, with requests waiting, for ${Math.round(stalled)} s`,
+        })
+      : pool.up();
   }
 
   private shutdownCheck(): HealthIndicatorResult {

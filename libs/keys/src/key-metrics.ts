@@ -27,6 +27,14 @@ export class KeyMetrics {
       },
     });
     new Gauge({
+      name: 'nest_sso_key_store_last_reload_ok',
+      help: 'Whether the last key store reload succeeded (0: a file is broken; the last good key set still serves, the log names the file)',
+      registers,
+      collect() {
+        this.set(keyStore.status.lastError === null ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'nest_sso_signing_key_info',
       help: 'The key that signs for each issuer now (value 1), by issuer, kid and algorithm',
       labelNames: ['issuer', 'kid', 'alg'] as const,

@@ -71,7 +71,22 @@ describe(SessionsService.name, () => {
       const fresh = await insertSession(context, user, { createdAt: -2 });
       await insertSession(context, user, { revokedAt: -1 });
       await insertSession(context, user, { createdAt: -500 });
-      expect((await sessions.listActive(user)).map((s) => s.id)).toEqual([fresh, used, idle]);
+      const [page, total] = await sessions.listActive(user, { limit: 10, offset: 0 });
+      expect([page.map((s) => s.id), total]).toEqual([[fresh, used, idle], 3]);
+    });
+
+    it('should give one page at a time, with the total', async () => {
+      const user = await insertUser(context);
+      const ids = [];
+      for (let i = 0; i < 5; i++) ids.push(await insertSession(context, user, { createdAt: -i }));
+      const pageOf = async (offset: number) => {
+        const [page, total] = await sessions.listActive(user, { limit: 2, offset });
+        return [page.map((s) => s.id), total];
+      };
+      expect(await pageOf(0)).toEqual([ids.slice(0, 2), 5]);
+      expect(await pageOf(2)).toEqual([ids.slice(2, 4), 5]);
+      expect(await pageOf(4)).toEqual([ids.slice(4), 5]);
+      expect(await pageOf(6)).toEqual([[], 5]);
     });
   });
 

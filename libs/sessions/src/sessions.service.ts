@@ -17,6 +17,12 @@ export interface CreateSessionInput {
   expiresIn: number | null;
 }
 
+/** Which sessions of a listing: `limit` of them, after skipping `offset`. */
+export interface SessionPage {
+  limit: number;
+  offset: number;
+}
+
 /**
  * Sessions: created at login, checked on every request made with a session token, revoked to log
  * out. A session is active while it is not revoked (a future `revoked_at` is a scheduled expiry)
@@ -71,13 +77,18 @@ export class SessionsService {
     return session as Session & { user: User };
   }
 
-  /** A user's active sessions, most recently used first. */
-  listActive(userId: string): Promise<Session[]> {
+  /**
+   * A page of a user's active sessions, most recently used first, and how many there are in all.
+   * A page, never everything: a user may hold thousands of sessions when the cap is off.
+   */
+  listActive(userId: string, page: SessionPage): Promise<[Session[], number]> {
     return this.active(this.sessions.createQueryBuilder('session'))
       .andWhere('session.user_id = :userId', { userId })
       .orderBy('COALESCE(session.last_used_at, session.created_at)', 'DESC')
       .addOrderBy('session.id')
-      .getMany();
+      .limit(page.limit)
+      .offset(page.offset)
+      .getManyAndCount();
   }
 
   /**

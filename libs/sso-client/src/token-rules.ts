@@ -7,8 +7,11 @@ import type { SsoClaims } from './sso-auth';
  * and answer with the same error codes. The README's "Token rules" section documents it.
  */
 
-/** The token types, in the `token` claim (DRF-SSO's names). */
-export type SsoTokenType = 'session' | 'auth';
+/**
+ * The token types, in the `token` claim: DRF-SSO's `session` and `auth`, and nest-sso's `admin`
+ * (the admin API's credential, for the identity server alone: no service should accept it).
+ */
+export type SsoTokenType = 'session' | 'auth' | 'admin';
 
 /**
  * Seconds an `iat` may lie in the future, on top of the leeway: servers whose clocks differ
@@ -141,6 +144,7 @@ export function checkClaims(
 
   if (claims.exp === undefined) {
     if (type === 'auth') throw invalidClaim('exp', 'is missing (authorization tokens must expire)');
+    if (type === 'admin') throw invalidClaim('exp', 'is missing (admin tokens must expire)');
   } else if (!isNumericDate(claims.exp)) {
     throw invalidClaim('exp', 'must be a number of seconds');
   } else if (now >= claims.exp + leeway) {
@@ -186,10 +190,12 @@ export function canonicalUuid(value: unknown): string | null {
 }
 
 function requiredType(types: readonly SsoTokenType[]): string {
-  if (types.length === 1)
+  if (types.length === 1) {
+    if (types[0] === 'admin') return 'An admin token (POST /admin/token) is required here';
     return types[0] === 'auth'
       ? 'An authorization token is required here'
       : 'A session token is required here';
+  }
   return 'The token is neither a session nor an authorization token';
 }
 

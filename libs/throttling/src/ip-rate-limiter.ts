@@ -10,7 +10,8 @@ import { SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 
 /** The rate-limited routes, each with its own budget per client IP per minute. */
-export type RateLimitBucket = 'login' | 'authorize';
+export type RateLimitBucket = 'login' | 'authorize' | 'password';
+const BUCKETS: readonly RateLimitBucket[] = ['login', 'authorize', 'password'];
 
 /**
  * Requests per client IP per minute, per bucket (rate-limiter-flexible). Counters live in memory,
@@ -36,7 +37,7 @@ export class IpRateLimiter implements OnModuleDestroy {
     this.redis?.on('error', (error: Error) =>
       this.logger.warn(`Redis: ${error.message} (rate limits fall back to in-memory counters)`),
     );
-    for (const bucket of ['login', 'authorize'] as const) {
+    for (const bucket of BUCKETS) {
       const points = config.rateLimit[bucket];
       if (points === 0) continue;
       const options = { keyPrefix: `nest-sso:rl:${bucket}`, points, duration: 60 };

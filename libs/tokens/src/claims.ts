@@ -1,7 +1,17 @@
-/** The two token types, in the `token` claim (DRF-SSO's names). */
+/** The token types, in the `token` claim (DRF-SSO's names for the first two). */
 export const SESSION_TOKEN = 'session';
 export const AUTHORIZATION_TOKEN = 'auth';
-export type TokenType = typeof SESSION_TOKEN | typeof AUTHORIZATION_TOKEN;
+/** nest-sso's own: the credential of the admin API, never given to a downstream service. */
+export const ADMIN_TOKEN = 'admin';
+export type TokenType = typeof SESSION_TOKEN | typeof AUTHORIZATION_TOKEN | typeof ADMIN_TOKEN;
+
+/**
+ * The one audience of admin tokens: this server's admin API. No downstream service has it in
+ * `SSO_AUTHORIZATION_AUDIENCE` (the settings refuse it there), so none accepts an admin token.
+ */
+export function adminAudience(identity: string): string {
+  return `${identity}/admin`;
+}
 
 /** Claims common to both token types, wire-compatible with djangorestframework-sso. */
 export interface BaseClaims {
@@ -37,4 +47,13 @@ export interface AuthorizationClaims extends BaseClaims {
   exp: number;
 }
 
-export type TokenClaims = SessionClaims | AuthorizationClaims;
+/**
+ * Claims of an admin token (`POST /admin/token`): short-lived, for this server's admin API only.
+ * It carries no permissions: the admin API reads the user's from the database on every request.
+ */
+export interface AdminClaims extends BaseClaims {
+  token: typeof ADMIN_TOKEN;
+  exp: number;
+}
+
+export type TokenClaims = SessionClaims | AuthorizationClaims | AdminClaims;

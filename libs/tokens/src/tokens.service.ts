@@ -7,7 +7,7 @@ import { SsoError } from '@nest-sso/common';
 import { KeyStore } from '@nest-sso/keys';
 import { checkClaims, decodeToken, isUuid, SsoClaims, TokenRuleError } from '@nest-sso/sso-client';
 import { Metrics } from '@nest-sso/metrics';
-import { SESSION_TOKEN, TokenClaims } from './claims';
+import { ADMIN_TOKEN, adminAudience, AUTHORIZATION_TOKEN, TokenClaims } from './claims';
 import { signJws } from './sign-jws';
 
 /** A token that passed verification: its claims and the key that verified them. */
@@ -57,12 +57,12 @@ export class TokensService {
    * UUID claims (`sid`, `account`, a UUID `uid`) come back in canonical lower-case form.
    */
   async verify<T extends TokenClaims>(token: string, type: T['token']): Promise<T> {
-    // Session tokens are minted only here, so only this server's identity may have issued one;
-    // authorization tokens may come from any accepted issuer.
+    // Session and admin tokens are minted only here, so only this server's identity may have
+    // issued one; authorization tokens may come from any accepted issuer.
     const accepted =
-      type === SESSION_TOKEN
-        ? [this.config.identity]
-        : (this.config.acceptedIssuers ?? this.keyStore.current.issuers());
+      type === AUTHORIZATION_TOKEN
+        ? (this.config.acceptedIssuers ?? this.keyStore.current.issuers())
+        : [this.config.identity];
     const cacheKey = `${type}:${token}`;
     const hit = this.verified.get(cacheKey);
     if (hit && this.stillValid(hit)) return hit.payload as unknown as T;
@@ -89,13 +89,14 @@ export class TokensService {
       checkClaims(claims, {
         types: [type],
         issuers: accepted,
-        audience: this.config.identity,
+        // An admin token names the admin API alone, so nothing else accepts it.
+        audience: type === ADMIN_TOKEN ? adminAudience(this.config.identity) : this.config.identity,
         leeway: this.config.expirationLeeway,
       }),
     );
-    // Session tokens come only from this server, whose user ids are UUIDs (they are looked up in
-    // a uuid column).
-    if (type === SESSION_TOKEN && !isUuid(checked.uid)) {
+    // Session and admin tokens come only from this server, whose user ids are UUIDs (they are
+    // looked up in a uuid column).
+    if (type !== AUTHORIZATION_TOKEN && !isUuid(checked.uid)) {
       throw new SsoError('invalid_token', 'The token\'s "uid" claim must be a UUID');
     }
     const payload = Object.freeze(canonical(checked));

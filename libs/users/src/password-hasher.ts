@@ -1,6 +1,14 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { hash, verify } from '@node-rs/argon2';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { normalizePassword } from './user-rules';
+
+/** The outcome of checking a password against a stored hash. */
+export interface PasswordCheck {
+  valid: boolean;
+  /** The hash should be replaced by a fresh one of the same password (made with `hash`). */
+  rehash: boolean;
+}
 
 /** Hashes and verifies passwords with argon2id (the library's default algorithm). */
 @Injectable()
@@ -17,8 +25,25 @@ export class PasswordHasher implements OnModuleInit {
     this.dummyHash = await this.hash(crypto.randomUUID());
   }
 
+  /** Hashes the password's NFC form, so that any Unicode form of it verifies later. */
   hash(password: string): Promise<string> {
-    return hash(password, this.config.argon2);
+    return hash(normalizePassword(password), this.config.argon2);
+  }
+
+  /**
+   * Checks a password as typed: its NFC form first, then, for hashes made before passwords were
+   * normalised, the form as sent. A match of the second kind, or of a hash made with other
+   * settings, asks for a rehash, so each stored hash moves to the normalised form at its next use.
+   */
+  async check(passwordHash: string, password: string): Promise<PasswordCheck> {
+    const normalized = normalizePassword(password);
+    if (await this.verify(passwordHash, normalized)) {
+      return { valid: true, rehash: this.needsRehash(passwordHash) };
+    }
+    if (normalized !== password && (await this.verify(passwordHash, password))) {
+      return { valid: true, rehash: true };
+    }
+    return { valid: false, rehash: false };
   }
 
   async verify(passwordHash: string, password: string): Promise<boolean> {
@@ -42,9 +67,9 @@ export class PasswordHasher implements OnModuleInit {
     );
   }
 
-  /** Spends the time of one verification, for logins that name no user. */
+  /** Spends the time of a failed `check`, for logins that name no user. */
   async verifyDummy(password: string): Promise<false> {
-    await this.verify(this.dummyHash, password);
+    await this.check(this.dummyHash, password);
     return false;
   }
 }

@@ -1,7 +1,13 @@
-/** A user with this email or username already exists. */
+/**
+ * The email or username is taken: another user has it as their email or as their username
+ * (usernames and emails are one namespace of login names).
+ */
 export class UserConflictError extends Error {
-  constructor(field: 'email' | 'username', value: string) {
-    super(`A user with ${field} "${value}" already exists`);
+  constructor(
+    readonly field: 'email' | 'username',
+    value: string,
+  ) {
+    super(`Another user already logs in as "${value}" (as their email or username)`);
     this.name = 'UserConflictError';
   }
 }

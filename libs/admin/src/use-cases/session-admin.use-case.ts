@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import type { Actor } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
-import { EndSessionsUseCase, Session, SessionsService } from '@nest-sso/sessions';
+import { EndSessionsUseCase, Session, SessionPage, SessionsService } from '@nest-sso/sessions';
 import { UserAdminUseCase } from './user-admin.use-case';
 
 /** What operators do to sessions, whichever door they use (admin API or CLI). */
@@ -14,10 +14,10 @@ export class SessionAdminUseCase {
     private readonly users: UserAdminUseCase,
   ) {}
 
-  /** A user's active sessions, most recently used first. */
-  async list(userId: string): Promise<Session[]> {
+  /** A page of a user's active sessions, most recently used first, and how many there are. */
+  async list(userId: string, page: SessionPage): Promise<[Session[], number]> {
     await this.users.get(userId);
-    return this.sessions.listActive(userId);
+    return this.sessions.listActive(userId, page);
   }
 
   /** Ends one session, whoever holds it; `not_found` unless it was active. */

@@ -3,13 +3,7 @@ import { isUUID } from 'class-validator';
 import { Actor, AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
 import { EndSessionsUseCase } from '@nest-sso/sessions';
-import {
-  CreateUserInput,
-  PasswordHasher,
-  User,
-  UserConflictError,
-  UsersService,
-} from '@nest-sso/users';
+import { CreateUserInput, User, UserConflictError, UsersService } from '@nest-sso/users';
 
 /** Changes an operator may make to a user; absent fields stay as they are. */
 export interface UserChanges {
@@ -28,7 +22,6 @@ export interface UserChanges {
 export class UserAdminUseCase {
   constructor(
     private readonly users: UsersService,
-    private readonly passwords: PasswordHasher,
     private readonly endSessions: EndSessionsUseCase,
     private readonly audit: AuditService,
   ) {}
@@ -78,7 +71,7 @@ export class UserAdminUseCase {
   /** Sets a new password and ends every session of the user. Returns how many ended. */
   async setPassword(actor: Actor, id: string, password: string): Promise<number> {
     await this.get(id);
-    await this.users.setPasswordHash(id, await this.passwords.hash(password));
+    await this.users.setPassword(id, password);
     await this.audit.record({
       type: 'password_changed',
       actor,
@@ -98,7 +91,11 @@ async function conflicts<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    if (error instanceof UserConflictError) throw new SsoError('conflict', error.message);
+    if (error instanceof UserConflictError) {
+      throw new SsoError('conflict', error.message, [
+        { field: error.field, message: error.message },
+      ]);
+    }
     throw error;
   }
 }

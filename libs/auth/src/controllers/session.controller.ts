@@ -24,7 +24,7 @@ export class SessionController {
     const token = await this.login.execute({
       login: body.username,
       password: body.password,
-      clientId: body.client_id ?? '',
+      clientId: body.client_id,
       ipAddress: request.ip,
       userAgent: request.headers['user-agent'],
     });

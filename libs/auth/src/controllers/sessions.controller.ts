@@ -2,7 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { ApiErrors, ApiSessionAuth, SsoError } from '@nest-sso/common';
+import {
+  ApiErrors,
+  ApiSessionAuth,
+  DEFAULT_PAGE_SIZE,
+  PageQueryDto,
+  SsoError,
+} from '@nest-sso/common';
+import { RateLimit } from '@nest-sso/throttling';
 import { ChangePasswordDto } from '../dto/change-password.dto';
 import {
   PasswordChangedDto,
@@ -26,13 +33,20 @@ export class SessionsController {
     private readonly changePassword: ChangePasswordUseCase,
   ) {}
 
-  /** The caller's active sessions, most recently used first. */
-  @ApiOperation({ summary: "The caller's active sessions, most recently used first" })
+  /** A page of the caller's active sessions, most recently used first (`?limit=&offset=`). */
+  @ApiOperation({ summary: "A page of the caller's active sessions, most recently used first" })
   @ApiOkResponse({ type: SessionListDto })
+  @ApiErrors(400)
   @Get('sessions')
-  async list(@CurrentSession() auth: SessionAuth): Promise<SessionListDto> {
-    const sessions = await this.manage.list(auth);
-    return { sessions: sessions.map((s) => toSessionDto(s, auth.claims.sid)) };
+  async list(
+    @CurrentSession() auth: SessionAuth,
+    @Query() query: PageQueryDto,
+  ): Promise<SessionListDto> {
+    const [sessions, total] = await this.manage.list(auth, {
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      offset: query.offset ?? 0,
+    });
+    return { sessions: sessions.map((s) => toSessionDto(s, auth.claims.sid)), total };
   }
 
   /** Ends every session of the caller ("log out everywhere"), or every other one with `?keep_current=true`. */
@@ -78,6 +92,7 @@ export class SessionsController {
   @ApiOperation({ summary: "Change the caller's password; ends their other sessions" })
   @ApiOkResponse({ type: PasswordChangedDto })
   @ApiErrors(400, 429)
+  @RateLimit('password')
   @Post('password')
   @HttpCode(200)
   async password(

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsString, Length } from 'class-validator';
+import { Optional } from '@nest-sso/common';
 
 /** Body of `POST /authorize`; may be empty. */
 export class AuthorizeDto {
@@ -9,7 +10,7 @@ export class AuthorizeDto {
     example: 'acme',
     maxLength: 100,
   })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'account must be a string' })
   @Length(1, 100, { message: 'account must be 1 to 100 characters' })
   account?: string;

@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn } from 'class-validator';
+import { Optional } from '@nest-sso/common';
 import type { Session } from '@nest-sso/sessions';
 
 /** Query of `DELETE /sessions`. */
 export class RevokeAllQueryDto {
   /** `true` keeps the session making the request. */
   @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Keep the calling session' })
-  @IsOptional()
+  @Optional()
   @IsIn(['true', 'false'], { message: 'keep_current must be true or false' })
   keep_current?: 'true' | 'false';
 }
@@ -38,6 +39,9 @@ export class SessionDto {
 export class SessionListDto {
   @ApiProperty({ type: [SessionDto] })
   sessions: SessionDto[];
+
+  @ApiProperty({ description: 'Active sessions in all, over every page', example: 3 })
+  total: number;
 }
 
 export class RevokedCountDto {

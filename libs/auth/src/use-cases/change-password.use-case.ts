@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { Actors, AuditService } from '@nest-sso/audit';
-import { SsoError } from '@nest-sso/common';
+import { FieldError, SsoError } from '@nest-sso/common';
 import { EndSessionsUseCase } from '@nest-sso/sessions';
 import { LoginLockoutService } from '@nest-sso/throttling';
-import { PasswordHasher, UsersService } from '@nest-sso/users';
+import { assertValid, PasswordHasher, UserRules, UsersService } from '@nest-sso/users';
 import type { SessionAuth } from '../guards/session-auth.guard';
 import { tooManyAttempts } from './login.use-case';
 
 /**
  * Changes the caller's password, given the current one, and ends every other session of theirs.
- * Wrong current passwords count toward the login lockout of the user's email, so a stolen session
- * token cannot be used to guess the password at leisure.
+ * Attempts count toward the login lockout of the user's email (their username if they have no
+ * email), and the route has a per-IP budget, so a stolen session token cannot be used to guess
+ * the password at leisure.
  */
 @Injectable()
 export class ChangePasswordUseCase {
@@ -31,10 +32,16 @@ export class ChangePasswordUseCase {
   ): Promise<number> {
     const { user } = auth;
     const actor = Actors.user(user.id, ip);
-    const lockedFor = await this.lockout.lockedFor(user.email);
-    if (lockedFor > 0) throw tooManyAttempts(lockedFor);
-    if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
-      await this.lockout.recordFailure(user.email);
+    // The new password is checked first: refusing it costs no guess and no hash.
+    const errors: FieldError[] = [];
+    UserRules.password(newPassword, errors, 'new_password');
+    assertValid(errors);
+    // Counted and checked in one step with the logins of the same name (see LoginUseCase), so a
+    // stolen session token gets no more guesses than a login would, however many in parallel.
+    const loginName = user.email ?? user.username ?? user.id;
+    const attempt = await this.lockout.reserve(loginName);
+    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfter);
+    if (!(await this.passwords.check(user.passwordHash, currentPassword)).valid) {
       await this.audit.record({
         type: 'login_failed',
         actor,
@@ -45,7 +52,8 @@ export class ChangePasswordUseCase {
         { field: 'current_password', message: 'current_password is not correct' },
       ]);
     }
-    await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
+    await this.lockout.reset(loginName);
+    await this.users.setPassword(user.id, newPassword, 'new_password');
     await this.audit.record({
       type: 'password_changed',
       actor,

@@ -1,17 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Actors, AuditService } from '@nest-sso/audit';
-import { SsoError } from '@nest-sso/common';
+import { FieldError, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
-import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
+import { checkClientId, EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
 import { LoginLockoutService } from '@nest-sso/throttling';
 import { TokensService } from '@nest-sso/tokens';
-import { PasswordHasher, UsersService } from '@nest-sso/users';
+import { assertValid, PasswordHasher, UsersService } from '@nest-sso/users';
 import { SessionPayloadBuilder } from '../payload/session-payload.builder';
 
 export interface LoginInput {
   login: string;
   password: string;
-  clientId: string;
+  /** As sent (`client_id`); checked here, `undefined` when absent. */
+  clientId: string | undefined;
   ipAddress: string | undefined;
   userAgent: string | undefined;
 }
@@ -34,30 +35,34 @@ export class LoginUseCase {
   ) {}
 
   async execute(input: LoginInput): Promise<string> {
+    const errors: FieldError[] = [];
+    const clientId = checkClientId(input.clientId, errors);
+    assertValid(errors);
     const ip = input.ipAddress;
     const user = await this.users.findByLogin(input.login);
-    // A locked login name is refused before any hash work, known or not: the lockout says nothing
-    // about whether the account exists.
-    const lockedFor = await this.lockout.lockedFor(input.login);
-    if (lockedFor > 0) {
+    // The attempt is counted before any hash work, in one statement with the lockout check, so
+    // parallel attempts on any replica cannot all pass the check first. A locked name is refused,
+    // known or not: the lockout says nothing about whether the account exists.
+    const attempt = await this.lockout.reserve(input.login);
+    if (!attempt.allowed) {
       await this.audit.record({
         type: 'login_failed',
         actor: Actors.user(user?.id ?? null, ip),
         reason: 'locked',
       });
-      throw tooManyAttempts(lockedFor);
+      throw tooManyAttempts(attempt.retryAfter);
     }
 
     // Unknown user, wrong password and inactive user are one error, and each costs one hash
     // verification, so neither the answer nor its timing tells whether the account exists.
-    const passwordOk = user
-      ? await this.passwords.verify(user.passwordHash, input.password)
-      : await this.passwords.verifyDummy(input.password);
+    const { valid: passwordOk, rehash } = user
+      ? await this.passwords.check(user.passwordHash, input.password)
+      : { valid: await this.passwords.verifyDummy(input.password), rehash: false };
     if (!user || !passwordOk || !user.isActive) {
       const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive_user';
-      const locks = await this.lockout.recordFailure(input.login);
       this.logger.log({ msg: 'Login failed', reason, userId: user?.id ?? null });
       const actor = Actors.user(user?.id ?? null, ip);
+      const locks = attempt.lockSeconds;
       await this.audit.record(
         { type: 'login_failed', actor, reason },
         ...(locks > 0 ? [{ type: 'login_locked' as const, actor, reason: `${locks}s` }] : []),
@@ -66,13 +71,14 @@ export class LoginUseCase {
     }
 
     await this.lockout.reset(input.login);
-    if (this.passwords.needsRehash(user.passwordHash)) {
-      // The argon2 settings changed since this hash was made: upgrade it while we have the password.
+    if (rehash) {
+      // The hash predates the current argon2 settings or password normalisation: upgrade it while
+      // we have the password.
       await this.users.setPasswordHash(user.id, await this.passwords.hash(input.password));
     }
     const session = await this.sessions.create({
       userId: user.id,
-      clientId: input.clientId,
+      clientId: clientId!,
       ipAddress: ip,
       userAgent: input.userAgent,
       expiresIn: this.config.sessionExpiration,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Actors } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
-import { EndSessionsUseCase, Session, SessionsService } from '@nest-sso/sessions';
+import { EndSessionsUseCase, Session, SessionPage, SessionsService } from '@nest-sso/sessions';
 import type { SessionAuth } from '../guards/session-auth.guard';
 
 /** A user's own sessions: list them, end one, end the current one, end all. */
@@ -12,8 +12,9 @@ export class ManageSessionsUseCase {
     private readonly endSessions: EndSessionsUseCase,
   ) {}
 
-  list(auth: SessionAuth): Promise<Session[]> {
-    return this.sessions.listActive(auth.user.id);
+  /** A page of the caller's active sessions, and how many there are. */
+  list(auth: SessionAuth, page: SessionPage): Promise<[Session[], number]> {
+    return this.sessions.listActive(auth.user.id, page);
   }
 
   /** Ends one of the caller's sessions; anything else (unknown, another user's, revoked) is 404. */

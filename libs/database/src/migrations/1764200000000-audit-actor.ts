@@ -33,8 +33,9 @@ export class AuditActor1764200000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // The reason gives way, never the actor: " by <uuid>" is 40 characters of the 100.
     await queryRunner.query(
-      `UPDATE auth_events SET reason = left(reason || ' by ' || actor_id::text, 100)
+      `UPDATE auth_events SET reason = left(reason, 60) || ' by ' || actor_id::text
         WHERE via = 'admin_api' AND actor_id IS NOT NULL`,
     );
     await queryRunner.query(`ALTER TABLE auth_events DROP COLUMN via`);
