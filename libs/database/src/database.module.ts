@@ -1,5 +1,6 @@
 import {
   DynamicModule,
+  Global,
   Inject,
   Injectable,
   Logger,
@@ -97,6 +98,8 @@ class DatabaseConnectionModule {}
  * files, or a running server's through its socket). `DatabaseModule.forRoot({ shareEmbedded:
  * true })` (the server) also serves its embedded database to the CLI.
  */
+// Global: one connection per application, its pool watchdog available to health checks.
+@Global()
 @Module({
   imports: [
     MetricsModule,
