@@ -160,7 +160,8 @@ describe('Admin CLI commands', () => {
     const tag = randomUUID().slice(0, 8);
     const refused = async (command: string, flags: Record<string, string>, message: string) => {
       const result = await cli(command, flags);
-      expect([result.code, result.err]).toEqual([1, `Error: ${message}`]);
+      // Invalid input is a usage error (exit 2), as docs/cli.md documents.
+      expect([result.code, result.err]).toEqual([2, `Error: ${message}`]);
     };
     await refused(
       'users:create',

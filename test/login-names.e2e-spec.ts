@@ -74,8 +74,9 @@ describe('Login names', () => {
       }),
       { out: () => undefined, err: (text) => (err += text) },
     );
+    // A taken name is "already exists" (exit 4), as docs/cli.md documents.
     expect([code, err.trim()]).toEqual([
-      1,
+      4,
       `Error: Another user already logs in as "${a.username}" (as their email or username)`,
     ]);
   });

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import type { FieldError } from '@nest-sso/common';
 import { preparedQuery } from '@nest-sso/database';
-import { assertValid, characterCount, UserRules } from '@nest-sso/users';
+import { assertValid, characterCount, UserRules, validPermissions } from '@nest-sso/users';
 import { Account } from './account.entity';
 import { AccountConflictError, AccountNotFoundError } from './accounts.errors';
 import { Membership } from './membership.entity';
@@ -85,9 +85,7 @@ export class AccountsService {
     userId: string,
     permissions: string[],
   ): Promise<Membership> {
-    const errors: FieldError[] = [];
-    const accepted = UserRules.permissions(permissions, errors);
-    assertValid(errors);
+    const accepted = validPermissions(permissions);
     const account = await this.getByRef(accountRef);
     await this.memberships.upsert({ userId, accountId: account.id, permissions: accepted }, [
       'userId',

@@ -6,6 +6,7 @@ import {
   UserAdminUseCase,
 } from '@nest-sso/admin';
 import { Actors } from '@nest-sso/audit';
+import { validPermissions } from '@nest-sso/users';
 import type { CliContext } from './cli-context';
 import { DefineCommand, Print, printJson } from './command';
 import { permissionList } from './read-secret';
@@ -31,6 +32,7 @@ export function registerAccountCommands(define: DefineCommand, context: CliConte
       const { permissions } = validInput(SetMembershipDto, {
         permissions: permissionList(options.permissions),
       });
+      validPermissions(permissions); // the permission rules first: exit 2, not "No user"
       const app = await context.app();
       const user = await app.get(UserAdminUseCase).getByLogin(options.email);
       const membership = await app

@@ -114,6 +114,18 @@ export function assertValid(errors: FieldError[]): void {
   if (errors.length > 0) throw new SsoError('validation_failed', 'The request is invalid', errors);
 }
 
+/**
+ * `permissions` checked by `UserRules.permissions`, or `validation_failed`: for callers that check
+ * input before looking anything up, so malformed input is refused as such (4xx, CLI exit 2) and
+ * never reported as a missing user or account.
+ */
+export function validPermissions(permissions: unknown, field = 'permissions'): string[] {
+  const errors: FieldError[] = [];
+  const accepted = UserRules.permissions(permissions, errors, field);
+  assertValid(errors);
+  return accepted ?? [];
+}
+
 function fail(errors: FieldError[], field: string, message: string): undefined {
   errors.push({ field, message });
   return undefined;

@@ -8,6 +8,7 @@ import {
 } from '@nest-sso/accounts';
 import { Actor, AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
+import { validPermissions } from '@nest-sso/users';
 import { UserAdminUseCase } from './user-admin.use-case';
 
 /**
@@ -58,6 +59,7 @@ export class AccountAdminUseCase {
     userId: string,
     permissions: string[],
   ): Promise<Membership> {
+    validPermissions(permissions); // malformed input is refused as such, before any lookup
     await this.users.get(userId);
     const membership = await accountExists(() =>
       this.accounts.setMembership(accountRef, userId, permissions),
