@@ -108,10 +108,22 @@ describe('Admin CLI commands', () => {
     );
     expect(listed).toContain(sid1);
     expect(listed).toContain(sid2);
+    // The same, for scripts: the admin API's shape (GET /admin/users/:id/sessions).
+    const json = JSON.parse(await run('sessions:list', { email, json: true })) as {
+      sessions: { id: string; created_at: string }[];
+      total: number;
+    };
+    expect(json.total).toBe(2);
+    expect(json.sessions.map((s) => s.id).sort()).toEqual([sid1, sid2].sort());
 
     expect(await run('sessions:revoke', { id: sid1 })).toBe(`Ended session ${sid1}`);
     await expect(run('sessions:revoke', { id: sid1 })).rejects.toThrow(`No active session ${sid1}`);
-    await expect(run('sessions:revoke', { id: 'nonsense' })).rejects.toThrow('No active session');
+    // A malformed id is a usage error (2); a well-formed one that names no live session, not found (3).
+    expect(await cli('sessions:revoke', { id: 'nonsense' })).toMatchObject({
+      code: 2,
+      err: 'Error: --id must be a session id, a UUID (got "nonsense")',
+    });
+    expect(await cli('sessions:revoke', { id: sid1 })).toMatchObject({ code: 3 });
     expect(await run('sessions:list', { email })).not.toContain(sid1);
     expect(await run('sessions:revoke', { email })).toBe(`Ended 1 session(s) of ${email}`);
     expect(await run('sessions:list', { email })).toBe(`${email} has no active session`);
@@ -129,6 +141,22 @@ describe('Admin CLI commands', () => {
     // Ended at the CLI: no acting user, no address, the operator's reason.
     expect(events[1]).toMatch(/ - +cli +- +operator$/);
     await expect(run('events:list', { limit: '0' })).rejects.toThrow('--limit');
+
+    const [revoked] = (
+      JSON.parse(await run('events:list', { email, json: true, limit: '1' })) as {
+        events: Record<string, unknown>[];
+      }
+    ).events;
+    expect(revoked).toEqual({
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      type: 'session_revoked',
+      user_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      session_id: sid2,
+      actor_id: null,
+      via: 'cli',
+      ip_address: null,
+      reason: 'operator',
+    });
   });
 
   it('should set a password and end the sessions made with the old one', async () => {
@@ -292,6 +320,14 @@ describe('Admin CLI commands', () => {
     expect(await cli('users:list', { limit: '0' })).toMatchObject({
       code: 2,
       err: 'Error: --limit must be a whole number from 1 to 10000 (got "0")',
+    });
+    expect(await cli('keys:retire', { kid: 'no-such-kid' })).toMatchObject({
+      code: 3,
+      err: expect.stringContaining('No key "no-such-kid"') as unknown,
+    });
+    expect(await cli('--version')).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^\d+\.\d+\.\d+$/) as unknown,
     });
     expect(await cli('sessions:list', { email: 'nobody@example.com' })).toMatchObject({
       code: 3,

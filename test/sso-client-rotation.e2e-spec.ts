@@ -105,10 +105,9 @@ describe('Key rotation across algorithms, seen by a service using @nest-sso/sso-
 
   /** The state `keys:list` prints for `kid`: pending, active or retired. */
   const stateOf = async (kid: string) =>
-    (await cli('keys:list'))
-      .split('\n')
-      .find((line) => line.startsWith(`${kid} `))
-      ?.split(/\s+/)[3];
+    (
+      JSON.parse(await cli('keys:list', '--json')) as { keys: { kid: string; state: string }[] }
+    ).keys.find((key) => key.kid === kid)?.state;
 
   it(
     'should fail no request while the key rotates RS256 → ES256 → EdDSA → RS256, and keep old tokens verifying until their key is removed',

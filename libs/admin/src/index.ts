@@ -10,5 +10,6 @@ export {
   SetMembershipDto,
   SetPasswordDto,
   toAdminMembership,
+  toAdminSession,
   toAdminUser,
 } from './admin.dto';

@@ -2,11 +2,12 @@ import {
   algorithmChangeWarning,
   generateKeyFile,
   KeyKind,
+  KeyNotFoundError,
   loadKeySet,
   retireKeyFile,
 } from '@nest-sso/keys';
 import type { CliContext } from './cli-context';
-import { CliError, DefineCommand, EXIT, Print } from './command';
+import { CliError, DefineCommand, EXIT, Print, printJson } from './command';
 import { table } from './table';
 
 const KINDS: KeyKind[] = ['RS256', 'ES256', 'EdDSA'];
@@ -66,21 +67,33 @@ export function registerKeyCommands(define: DefineCommand, { config }: CliContex
       if (warning) print(`Warning: ${warning}`);
     });
 
-  define('keys:list', 'List the keys of the key store with their state').action(async () => {
-    const { keySet } = await loadKeySet(config, { generate: false });
-    const now = Date.now();
-    const rows = keySet
-      .all()
-      .map((key) => [
-        key.kid,
-        key.issuer,
-        key.algorithm,
-        keySet.stateOf(key, now),
-        key.activateAt?.toISOString() ?? '-',
-        key.fingerprint,
+  define('keys:list', 'List the keys of the key store with their state')
+    .option(
+      '--json',
+      'print JSON for scripts: {"keys": [{kid, issuer, alg, state, activate_at, fingerprint}]}',
+    )
+    .action(async (options: { json?: boolean }) => {
+      const { keySet } = await loadKeySet(config, { generate: false });
+      const now = Date.now();
+      const keys = keySet.all().map((key) => ({
+        kid: key.kid,
+        issuer: key.issuer,
+        alg: key.algorithm,
+        state: keySet.stateOf(key, now),
+        activate_at: key.activateAt?.toISOString() ?? null,
+        fingerprint: key.fingerprint,
+      }));
+      if (options.json) return printJson(print, { keys });
+      const rows = keys.map((k) => [
+        k.kid,
+        k.issuer,
+        k.alg,
+        k.state,
+        k.activate_at ?? '-',
+        k.fingerprint,
       ]);
-    print(table(['KID', 'ISSUER', 'ALG', 'STATE', 'ACTIVATES', 'SHA-256 FINGERPRINT'], rows));
-  });
+      print(table(['kid', 'issuer', 'alg', 'state', 'activates', 'sha-256 fingerprint'], rows));
+    });
 
   define(
     'keys:retire',
@@ -89,6 +102,11 @@ export function registerKeyCommands(define: DefineCommand, { config }: CliContex
     .requiredOption('--kid <kid>', 'the key to retire')
     .option('--issuer <issuer>', 'the issuer of the key', config.identity)
     .action(async (options: { kid: string; issuer: string }) => {
-      print(await retireKeyFile(config, options.issuer, options.kid));
+      print(
+        await retireKeyFile(config, options.issuer, options.kid).catch((error: unknown) => {
+          if (error instanceof KeyNotFoundError) throw new CliError(error.message, EXIT.notFound);
+          throw error;
+        }),
+      );
     });
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { fromDatabaseError, SsoError } from '@nest-sso/common';
 import type { CliContext } from './cli-context';
@@ -17,6 +19,7 @@ export function createProgram(context: CliContext, output: CliOutput): Command {
   const program = new Command('nest-sso')
     .description('Administer a nest-sso identity server: users, accounts, sessions, keys, database')
     .usage('<command> [options]')
+    .version(packageVersion(), '-V, --version', 'print the nest-sso version')
     .showHelpAfterError('(add --help for usage)')
     .showSuggestionAfterError()
     .configureOutput({ writeOut: output.out, writeErr: output.err })
@@ -80,4 +83,20 @@ function messageOf(error: unknown): string {
   if (known?.fieldErrors?.length) return known.fieldErrors.map((e) => e.message).join('; ');
   if (known) return known.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The version in nest-sso's package.json, found upwards from this file (in src/ and in dist/). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (manifest.name === 'nest-sso' && manifest.version) return manifest.version;
+    } catch {
+      // no package.json here: look one level up
+    }
+  }
+  return 'unknown';
 }

@@ -16,3 +16,11 @@ export class KeyConfigurationError extends Error {
     this.name = 'KeyConfigurationError';
   }
 }
+
+/** No key with that kid for that issuer in the key store (`keys:retire --kid`; CLI exit 3). */
+export class KeyNotFoundError extends KeyConfigurationError {
+  constructor(issuer: string, kid: string) {
+    super(`No key "${kid}" for issuer "${issuer}"`);
+    this.name = 'KeyNotFoundError';
+  }
+}

@@ -1,5 +1,5 @@
 import { rename, writeFile } from 'node:fs/promises';
-import { KeyConfigurationError } from './keys.errors';
+import { KeyConfigurationError, KeyNotFoundError } from './keys.errors';
 import { loadKeySet } from './load-key-set';
 
 /**
@@ -14,7 +14,7 @@ export async function retireKeyFile(
 ): Promise<string> {
   const { keySet } = await loadKeySet(config, { generate: false });
   const key = keySet.keysOf(issuer).find((k) => k.kid === kid);
-  if (!key) throw new KeyConfigurationError(`No key "${kid}" for issuer "${issuer}"`);
+  if (!key) throw new KeyNotFoundError(issuer, kid);
   if (!key.privateKey) return `${kid} is already retired: its file holds no private key`;
   const now = Date.now();
   const successor = keySet
