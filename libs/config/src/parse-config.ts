@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { ConfigError } from './config.errors';
 import { FILE_SUFFIX, readSecretFile } from './secret-file';
 import {
@@ -92,6 +93,7 @@ export function parseConfig(env: Env): SsoConfig {
     port,
     shutdownTimeout: integer(read, 'SSO_SHUTDOWN_TIMEOUT', 10, 1, 3600),
     shutdownDelay: integer(read, 'SSO_SHUTDOWN_DELAY', 0, 0, 600),
+    workers: integer(read, 'SSO_WORKERS', availableParallelism(), 1, 256),
     http: httpLimits(read),
     log: {
       level: oneOf(

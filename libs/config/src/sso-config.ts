@@ -25,6 +25,11 @@ export interface SsoConfig {
    * balancers stop routing here first; requests are served meanwhile (with `Connection: close`).
    */
   readonly shutdownDelay: number;
+  /**
+   * HTTP worker processes (`node:cluster`); 1 serves from the main process. Ignored (one
+   * process) on the embedded database, which a single process owns.
+   */
+  readonly workers: number;
   /** Bounds of the HTTP server: slow or too many clients must not hold it. */
   readonly http: {
     /** Seconds to receive the request line and headers (Node's `headersTimeout`). */
