@@ -140,6 +140,7 @@ export function parseConfig(env: Env): SsoConfig {
     authenticateHeader: token(read, 'SSO_AUTHENTICATE_HEADER', 'JWT'),
     sessionTouchInterval,
     sessionIdleTimeout,
+    sessionCacheTtl: integer(read, 'SSO_SESSION_CACHE_TTL', 5, 0, 60),
     maxSessionsPerUser: sessionCap === 0 ? null : sessionCap,
     loginLockout: {
       freeAttempts: integer(read, 'SSO_LOGIN_FREE_ATTEMPTS', 5, 1, 1000),

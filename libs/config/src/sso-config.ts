@@ -102,6 +102,11 @@ export interface SsoConfig {
   readonly sessionTouchInterval: number;
   /** Seconds of disuse after which a session is refused; `null`: no idle timeout. */
   readonly sessionIdleTimeout: number | null;
+  /**
+   * Seconds a session check (session, user, memberships) may be served from memory; every
+   * server drops it at once when it changes (PostgreSQL LISTEN/NOTIFY). 0: no cache.
+   */
+  readonly sessionCacheTtl: number;
   /** Most active sessions per user; a login beyond it revokes the oldest. `null`: no cap. */
   readonly maxSessionsPerUser: number | null;
   /** Progressive lockout of a login name after failed logins (stored in the database). */

@@ -7,6 +7,8 @@ import { preparedQuery } from '@nest-sso/database';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { User } from '@nest-sso/users';
 import { RevocationReason, Session, USER_AGENT_MAX_LENGTH } from './session.entity';
+import type { ActiveSession } from './active-session';
+import { SessionCache } from './session-cache';
 
 export interface CreateSessionInput {
   userId: string;
@@ -33,6 +35,7 @@ export class SessionsService {
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+    private readonly cache: SessionCache,
   ) {}
 
   create(input: CreateSessionInput): Promise<Session> {
@@ -49,11 +52,11 @@ export class SessionsService {
   }
 
   /**
-   * The session if it is active, with its user: one round trip on every request made with a
-   * session token, so it is plain SQL (the query builder and entity hydration cost more than the
-   * query itself).
+   * The session if it is active, with its user and the user's memberships: one round trip, made
+   * on every request with a session token unless the check is cached (`SessionCache`), so it is
+   * plain SQL (the query builder and entity hydration cost more than the query itself).
    */
-  async findActive(id: string): Promise<Session | null> {
+  async findActive(id: string): Promise<ActiveSession | null> {
     const idle = this.config.sessionIdleTimeout;
     const rows = await preparedQuery<ActiveSessionRow>(
       this.sessions,
@@ -69,12 +72,12 @@ export class SessionsService {
    * `sid` is active, belongs to user `uid`, and that user is active. Anything else is
    * `session_revoked`, one answer whatever the reason.
    */
-  async requireActive(sid: string, uid: string): Promise<Session & { user: User }> {
-    const session = await this.findActive(sid);
+  async requireActive(sid: string, uid: string): Promise<ActiveSession> {
+    const session = await this.cache.get(sid, () => this.findActive(sid));
     if (!session?.user || session.userId !== uid || !session.user.isActive) {
       throw new SsoError('session_revoked', 'The session is no longer valid');
     }
-    return session as Session & { user: User };
+    return session;
   }
 
   /**
@@ -98,6 +101,8 @@ export class SessionsService {
   async touch(session: Session): Promise<void> {
     const interval = this.config.sessionTouchInterval;
     if (session.lastUsedAt && Date.now() - session.lastUsedAt.getTime() < interval * 1000) return;
+    // A cached check is the same object: the next requests within the interval write nothing.
+    session.lastUsedAt = new Date();
     await this.sessions
       .createQueryBuilder()
       .update()
@@ -138,7 +143,10 @@ export class SessionsService {
 const FIND_ACTIVE_SQL = `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.user_agent, s.created_at,
        s.last_used_at, s.revoked_at, s.revoked_reason,
        u.email, u.username, u.password_hash, u.is_active, u.permissions,
-       u.created_at AS user_created_at, u.updated_at AS user_updated_at
+       u.created_at AS user_created_at, u.updated_at AS user_updated_at,
+       (SELECT coalesce(json_agg(json_build_array(m.id, m.account_id, a.name, m.permissions, m.created_at, a.created_at)), '[]')
+          FROM memberships m JOIN accounts a ON a.id = m.account_id
+         WHERE m.user_id = s.user_id) AS memberships
   FROM sessions s JOIN users u ON u.id = s.user_id
  WHERE s.id = $1 AND (s.revoked_at IS NULL OR s.revoked_at > now())`;
 /** …and used within the idle timeout ($2 seconds). */
@@ -162,9 +170,13 @@ interface ActiveSessionRow {
   permissions: string[];
   user_created_at: Date;
   user_updated_at: Date;
+  /** `[id, account_id, account name, permissions, created_at, account created_at]` (json_agg). */
+  memberships: MembershipTuple[] | string;
 }
 
-function toSession(row: ActiveSessionRow): Session {
+type MembershipTuple = [string, string, string, string[], string, string];
+
+function toSession(row: ActiveSessionRow): ActiveSession {
   const user = Object.assign(new User(), {
     id: row.user_id,
     email: row.email,
@@ -175,16 +187,31 @@ function toSession(row: ActiveSessionRow): Session {
     createdAt: row.user_created_at,
     updatedAt: row.user_updated_at,
   });
-  return Object.assign(new Session(), {
-    id: row.id,
-    userId: row.user_id,
-    user,
-    clientId: row.client_id,
-    ipAddress: row.ip_address,
-    userAgent: row.user_agent,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
-    revokedReason: row.revoked_reason,
-  });
+  return Object.assign<Session, Omit<ActiveSession, keyof Session> & Partial<Session>>(
+    new Session(),
+    {
+      id: row.id,
+      userId: row.user_id,
+      user,
+      clientId: row.client_id,
+      ipAddress: row.ip_address,
+      userAgent: row.user_agent,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      revokedAt: row.revoked_at,
+      revokedReason: row.revoked_reason,
+      // node-postgres parses json; the embedded driver may hand it over as text.
+      memberships: (typeof row.memberships === 'string'
+        ? (JSON.parse(row.memberships) as MembershipTuple[])
+        : row.memberships
+      ).map(([id, accountId, accountName, permissions, createdAt, accountCreatedAt]) => ({
+        id,
+        accountId,
+        accountName,
+        permissions,
+        createdAt: new Date(createdAt),
+        accountCreatedAt: new Date(accountCreatedAt),
+      })),
+    },
+  ) as ActiveSession;
 }
