@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
 import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
+import type { SessionEventColumns } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
 import { preparedQuery } from '@nest-sso/database';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
@@ -38,17 +39,46 @@ export class SessionsService {
     private readonly cache: SessionCache,
   ) {}
 
-  create(input: CreateSessionInput): Promise<Session> {
-    const session = this.sessions.create({
-      userId: input.userId,
-      clientId: input.clientId,
-      ipAddress: input.ipAddress && isIP(input.ipAddress) ? input.ipAddress : null,
-      userAgent: (input.userAgent ?? '').slice(0, USER_AGENT_MAX_LENGTH),
-      revokedAt: input.expiresIn === null ? null : new Date(Date.now() + input.expiresIn * 1000),
+  /**
+   * Opens a session. With `event` (the login's `login_succeeded`), the audit row about it is
+   * inserted by the same statement: atomic with the session and no round trip of its own.
+   */
+  async create(input: CreateSessionInput, event?: SessionEventColumns): Promise<Session> {
+    const [row] = await preparedQuery<SessionRow>(
+      this.sessions,
+      event ? 'create-session-audited' : 'create-session',
+      `WITH s AS (
+         INSERT INTO sessions (user_id, client_id, ip_address, user_agent, revoked_at)
+         VALUES ($1, $2, $3, $4,
+                 CASE WHEN $5::integer IS NULL THEN NULL ELSE now() + make_interval(secs => $5) END)
+         RETURNING *)${
+           event
+             ? `, e AS (
+         INSERT INTO auth_events (type, user_id, session_id, actor_id, via, ip_address, reason)
+         SELECT $6, s.user_id, s.id, $7, $8, $9, $10 FROM s)`
+             : ''
+         }
+       SELECT * FROM s`,
+      [
+        input.userId,
+        input.clientId,
+        input.ipAddress && isIP(input.ipAddress) ? input.ipAddress : null,
+        (input.userAgent ?? '').slice(0, USER_AGENT_MAX_LENGTH),
+        input.expiresIn,
+        ...(event ? [event.type, event.actorId, event.via, event.ipAddress, event.reason] : []),
+      ],
+    );
+    return Object.assign(new Session(), {
+      id: row.id,
+      userId: row.user_id,
+      clientId: row.client_id,
+      ipAddress: row.ip_address,
+      userAgent: row.user_agent,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      revokedAt: row.revoked_at,
+      revokedReason: row.revoked_reason,
     });
-    // A single-row insert needs no transaction; on the embedded database all queries share one
-    // session, where concurrent BEGIN/COMMIT pairs would interleave.
-    return this.sessions.save(session, { transaction: false });
   }
 
   /**
@@ -152,6 +182,18 @@ const FIND_ACTIVE_SQL = `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.us
 /** …and used within the idle timeout ($2 seconds). */
 const FIND_ACTIVE_IDLE_SQL =
   ' AND COALESCE(s.last_used_at, s.created_at) > now() - make_interval(secs => $2)';
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  client_id: string;
+  ip_address: string | null;
+  user_agent: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  revoked_reason: RevocationReason | null;
+}
 
 interface ActiveSessionRow {
   id: string;
