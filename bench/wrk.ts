@@ -82,8 +82,9 @@ export async function wrk(
   );
   return {
     requestsPerSecond: Math.round(number(/Requests\/sec:\s+([\d.]+)/)),
-    p50Ms: latencyMs(/^\s+50%\s+([\d.]+)(us|ms|s)$/m, output),
-    p99Ms: latencyMs(/^\s+99%\s+([\d.]+)(us|ms|s)$/m, output),
+    // wrk pads a one-letter unit ("1.20s ") with a space.
+    p50Ms: latencyMs(/^\s+50%\s+([\d.]+)(us|ms|s|m)\s*$/m, output),
+    p99Ms: latencyMs(/^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$/m, output),
     errors: socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
     non2xx: number(/Non-2xx or 3xx responses: (\d+)/),
   };
@@ -92,6 +93,6 @@ export async function wrk(
 function latencyMs(pattern: RegExp, output: string): number {
   const match = pattern.exec(output);
   if (!match) return NaN;
-  const scale = { us: 0.001, ms: 1, s: 1000 }[match[2] as 'us' | 'ms' | 's'];
+  const scale = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[match[2] as 'us' | 'ms' | 's' | 'm'];
   return Math.round(Number(match[1]) * scale * 100) / 100;
 }
