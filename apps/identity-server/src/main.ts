@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { Logger } from '@nestjs/common';
 import { parseConfig, readEnvironment, SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { exitGracefullyOnSignals, runClusterPrimary } from '@nest-sso/health';
+import { loadKeySet } from '@nest-sso/keys';
 import { createRootLogger } from '@nest-sso/logging';
 import { serveClusterMetrics } from '@nest-sso/metrics';
 import { createApp } from './create-app';
@@ -13,6 +14,8 @@ async function bootstrap(): Promise<void> {
     if (settings.workers > 1) {
       const logger = createRootLogger(settings).child({ context: 'Cluster' });
       if (settings.database.url !== null) {
+        // A development server without keys generates one: here, once, not in every worker.
+        await loadKeySet(settings);
         serveClusterMetrics();
         runClusterPrimary({
           workers: settings.workers,
