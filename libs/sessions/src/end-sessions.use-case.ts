@@ -93,6 +93,8 @@ export class EndSessionsUseCase {
     // This process stops honouring them before it answers; the others hear it from the
     // database trigger (NOTIFY) the moment the update commits.
     this.cache.forgetSessions(ended.map((session) => session.id));
+    // …and answers once PostgreSQL has sent that notification to every listener.
+    await this.cache.notified(ended.map((session) => `s:${session.id}`));
     await this.audit.record(
       ...ended.map((session) => ({
         type: 'session_revoked' as const,

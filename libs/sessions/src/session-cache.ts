@@ -40,6 +40,10 @@ export class SessionCache implements OnApplicationShutdown {
   private stopped = false;
   private attempt = 0;
   private reconnect: NodeJS.Timeout | undefined;
+  /** Waiting `notified` calls, told of every notification received. */
+  private readonly waiters = new Set<(payload: string) => void>();
+  /** Notifications received in the last moments, for a `notified` call that comes after them. */
+  private readonly echoed = new LRUCache<string, true>({ max: 10_000, ttl: 2000 });
   /** Bumped by every invalidation: a read that started before one is not cached. */
   private generation = 0;
 
@@ -108,6 +112,34 @@ export class SessionCache implements OnApplicationShutdown {
     return session;
   }
 
+  /**
+   * Resolves once this process's listener has received every one of `payloads` back from
+   * PostgreSQL (`s:<session id>`, `u:<user id>`), or after `timeoutMs`. PostgreSQL signals every
+   * listening connection at the same commit, so a change's answer waits for this: by the time
+   * the client hears "revoked", the other processes have been sent the notification too.
+   * Immediate when not listening (nothing is cached then, here or anywhere that lost its listener).
+   */
+  async notified(payloads: readonly string[], timeoutMs = 250): Promise<void> {
+    if (!this.active || payloads.length === 0) return;
+    const pending = payloads.filter((p) => !this.echoed.has(p));
+    if (pending.length === 0) return;
+    await new Promise<void>((resolve) => {
+      const left = new Set(pending);
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        waiters.delete(waiter);
+        resolve();
+      }
+      const waiter = (payload: string) => {
+        left.delete(payload);
+        if (left.size === 0) done();
+      };
+      const waiters = this.waiters;
+      waiters.add(waiter);
+    });
+  }
+
   /** Drops the checks of these sessions (they ended). */
   forgetSessions(ids: readonly string[]): void {
     this.generation++;
@@ -132,6 +164,8 @@ export class SessionCache implements OnApplicationShutdown {
   private onNotification = (message: Notification): void => {
     if (message.channel !== SESSION_CHECK_CHANNEL) return;
     const payload = message.payload ?? '*';
+    this.echoed.set(payload, true);
+    for (const waiter of this.waiters) waiter(payload);
     if (payload.startsWith('s:')) this.forgetSessions([payload.slice(2)]);
     else if (payload.startsWith('u:')) this.forgetUser(payload.slice(2));
     else this.forgetAll();

@@ -68,6 +68,7 @@ export class AccountAdminUseCase {
     );
     // Session checks carry the memberships: dropped here at once, elsewhere by the trigger.
     this.sessionChecks.forgetUser(userId);
+    await this.sessionChecks.notified([`u:${userId}`]);
     await this.record(actor, `membership_set ${membership.accountId}`, userId);
     return membership;
   }
@@ -80,6 +81,7 @@ export class AccountAdminUseCase {
       throw new SsoError('not_found', 'No such membership');
     }
     this.sessionChecks.forgetUser(userId);
+    await this.sessionChecks.notified([`u:${userId}`]);
     await this.record(actor, `membership_removed ${account.id}`, userId);
   }
 

@@ -66,6 +66,7 @@ export class UserAdminUseCase {
     // Cached session checks carry the user (activity, permissions): this process drops them
     // before it answers; the others hear it from the database trigger.
     this.sessionChecks.forgetUser(id);
+    await this.sessionChecks.notified([`u:${id}`]);
     const { isActive, ...fields } = changes;
     // Activation is its own event, so that an auditor finds who switched a user off or on.
     if (Object.values(fields).some((value) => value !== undefined)) {
