@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
@@ -55,5 +56,24 @@ export async function argon2Ceiling(
       availableParallelism() * 2,
       seconds,
     ),
+  };
+}
+
+/**
+ * The machine's RSA-2048 signing rate by OpenSSL itself on every core
+ * (`openssl speed -seconds <s> -multi <cores> rsa2048`): the ceiling the issue's ratios use.
+ */
+export function opensslRsaCeiling(seconds: number): Ceiling {
+  const cores = availableParallelism();
+  const result = spawnSync(
+    'openssl',
+    ['speed', '-seconds', String(seconds), '-multi', String(cores), 'rsa2048'],
+    { encoding: 'utf8' },
+  );
+  const match = /^rsa\s+2048 bits\s+\S+\s+\S+\s+([\d.]+)/m.exec(result.stdout ?? '');
+  if (!match) throw new Error(`openssl speed gave no rsa2048 figure: ${result.stderr}`);
+  return {
+    name: `RSA-2048 signatures/s (openssl speed -multi ${cores})`,
+    perSecond: Number(match[1]),
   };
 }

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { hash as argon2Hash } from '@node-rs/argon2';
 import { Client } from 'pg';
 
 /** The machine, as the results name it. */
@@ -85,6 +86,7 @@ export async function benchServerEnv(): Promise<Record<string, string>> {
   return {
     DATABASE_URL: await freshBenchDatabase(),
     SSO_IDENTITY: 'bench-sso',
+    SSO_PUBLIC_URL: 'https://sso.bench.example',
     SSO_KEY_STORE_ROOT: keyDir,
   };
 }
@@ -102,4 +104,32 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * `count` users sharing `password` (one argon2id hash with the server's default parameters),
+ * inserted with SQL: the CLI would take a second per user.
+ */
+export async function addLoginUsers(
+  url: string,
+  count: number,
+  password: string,
+): Promise<string[]> {
+  const passwordHash = await argon2Hash(password.normalize('NFC'), {
+    memoryCost: 19456,
+    timeCost: 2,
+    parallelism: 1,
+  });
+  const emails = Array.from({ length: count }, (_, i) => `bench-login-${i}@example.com`);
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`INSERT INTO users (email, password_hash) SELECT unnest($1::text[]), $2`, [
+      emails,
+      passwordHash,
+    ]);
+  } finally {
+    await client.end();
+  }
+  return emails;
 }

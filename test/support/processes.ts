@@ -53,7 +53,11 @@ export async function startServerProcess(
   const child = spawn(
     process.execPath,
     [join(ROOT, 'dist', 'apps', 'identity-server', 'src', 'main.js')],
-    { cwd, env: childEnv({ SSO_LOG_FORMAT: 'json', ...settings, PORT: String(port) }) },
+    {
+      cwd,
+      // One process unless a test asks for workers: the tests read this process's logs and state.
+      env: childEnv({ SSO_LOG_FORMAT: 'json', SSO_WORKERS: '1', ...settings, PORT: String(port) }),
+    },
   );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

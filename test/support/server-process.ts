@@ -86,6 +86,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       HOST: '127.0.0.1',
       PORT: String(port),
       SSO_LOG_FORMAT: 'json',
+      // One process unless a test asks for workers: the tests read this process's logs and state.
+      SSO_WORKERS: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

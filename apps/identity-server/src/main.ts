@@ -1,17 +1,47 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { Logger } from '@nestjs/common';
-import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
-import { exitGracefullyOnSignals } from '@nest-sso/health';
+import { parseConfig, readEnvironment, SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { exitGracefullyOnSignals, runClusterPrimary } from '@nest-sso/health';
+import { loadKeySet } from '@nest-sso/keys';
+import { createRootLogger } from '@nest-sso/logging';
+import { serveClusterMetrics } from '@nest-sso/metrics';
 import { createApp } from './create-app';
 
 async function bootstrap(): Promise<void> {
+  if (cluster.isPrimary) {
+    const settings = parseConfig(readEnvironment());
+    if (settings.workers > 1) {
+      const logger = createRootLogger(settings).child({ context: 'Cluster' });
+      if (settings.database.url !== null) {
+        // A development server without keys generates one: here, once, not in every worker.
+        await loadKeySet(settings);
+        serveClusterMetrics();
+        runClusterPrimary({
+          workers: settings.workers,
+          drain: { delay: settings.shutdownDelay, timeout: settings.shutdownTimeout },
+          logger,
+        });
+        return;
+      }
+      // PGlite lives in this process's memory: a second process cannot open it.
+      logger.warn(
+        `SSO_WORKERS=${settings.workers} ignored: the embedded database is single-process, so one process serves HTTP (set DATABASE_URL to run workers)`,
+      );
+    }
+  }
+  await serve();
+}
+
+async function serve(): Promise<void> {
   const app = await createApp();
   const config = app.get<SsoConfig>(SSO_CONFIG);
   // SIGTERM/SIGINT drain and exit 0; SIGHUP is left to the key store (it reloads the keys).
   exitGracefullyOnSignals(app, { delay: config.shutdownDelay, timeout: config.shutdownTimeout });
   await app.listen(config.port, config.host);
   new Logger('Main').log(
-    `nest-sso "${config.identity}" listening on http://${config.host}:${config.port}`,
+    `nest-sso "${config.identity}" listening on http://${config.host}:${config.port}` +
+      (cluster.isWorker ? ` (worker ${cluster.worker?.id}, pid ${process.pid})` : ''),
   );
 }
 

@@ -20,6 +20,15 @@ export interface AuthEventInput {
   reason?: string;
 }
 
+/** An audit row's columns, but for its user and session (those of the session it is about). */
+export interface SessionEventColumns {
+  type: AuthEventType;
+  actorId: string | null;
+  via: string;
+  ipAddress: string | null;
+  reason: string;
+}
+
 export interface AuthEventQuery {
   userId?: string;
   limit: number;
@@ -59,6 +68,23 @@ export class AuditService {
     } catch (error) {
       this.logger.error(`Could not record ${inputs[0].type} events: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Counts a `login_succeeded`-like event about a session not written yet and returns the
+   * columns for the caller to insert in the same statement as that session (see
+   * `SessionsService.create`): no round trip of its own, and never a session without its event.
+   */
+  eventColumns(input: Omit<AuthEventInput, 'sessionId'>): SessionEventColumns {
+    this.metrics.authEvents.inc({ type: input.type, reason: reasonLabel(input.reason) });
+    const { actor } = input;
+    return {
+      type: input.type,
+      actorId: actor.userId,
+      via: actor.via,
+      ipAddress: actor.ipAddress && isIP(actor.ipAddress) ? actor.ipAddress : null,
+      reason: (input.reason ?? '').slice(0, REASON_MAX_LENGTH),
+    };
   }
 
   /** The most recent events first. */

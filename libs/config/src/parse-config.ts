@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { ConfigError } from './config.errors';
 import { FILE_SUFFIX, readSecretFile } from './secret-file';
 import {
@@ -92,6 +93,7 @@ export function parseConfig(env: Env): SsoConfig {
     port,
     shutdownTimeout: integer(read, 'SSO_SHUTDOWN_TIMEOUT', 10, 1, 3600),
     shutdownDelay: integer(read, 'SSO_SHUTDOWN_DELAY', 0, 0, 600),
+    workers: integer(read, 'SSO_WORKERS', availableParallelism(), 1, 256),
     http: httpLimits(read),
     log: {
       level: oneOf(
@@ -138,6 +140,7 @@ export function parseConfig(env: Env): SsoConfig {
     authenticateHeader: token(read, 'SSO_AUTHENTICATE_HEADER', 'JWT'),
     sessionTouchInterval,
     sessionIdleTimeout,
+    sessionCacheTtl: integer(read, 'SSO_SESSION_CACHE_TTL', 5, 0, 60),
     maxSessionsPerUser: sessionCap === 0 ? null : sessionCap,
     loginLockout: {
       freeAttempts: integer(read, 'SSO_LOGIN_FREE_ATTEMPTS', 5, 1, 1000),

@@ -25,6 +25,11 @@ export interface SsoConfig {
    * balancers stop routing here first; requests are served meanwhile (with `Connection: close`).
    */
   readonly shutdownDelay: number;
+  /**
+   * HTTP worker processes (`node:cluster`); 1 serves from the main process. Ignored (one
+   * process) on the embedded database, which a single process owns.
+   */
+  readonly workers: number;
   /** Bounds of the HTTP server: slow or too many clients must not hold it. */
   readonly http: {
     /** Seconds to receive the request line and headers (Node's `headersTimeout`). */
@@ -97,6 +102,11 @@ export interface SsoConfig {
   readonly sessionTouchInterval: number;
   /** Seconds of disuse after which a session is refused; `null`: no idle timeout. */
   readonly sessionIdleTimeout: number | null;
+  /**
+   * Seconds a session check (session, user, memberships) may be served from memory; every
+   * server drops it at once when it changes (PostgreSQL LISTEN/NOTIFY). 0: no cache.
+   */
+  readonly sessionCacheTtl: number;
   /** Most active sessions per user; a login beyond it revokes the oldest. `null`: no cap. */
   readonly maxSessionsPerUser: number | null;
   /** Progressive lockout of a login name after failed logins (stored in the database). */

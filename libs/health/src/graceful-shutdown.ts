@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { ShutdownState } from './shutdown-state';
@@ -73,6 +74,8 @@ export const CLOSE_GRACE_SECONDS = 5;
 export interface SignalHost {
   on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
   exit(code: number): void;
+  /** A `node:cluster` worker: SIGINT is left to the primary, which forwards SIGTERM. */
+  clusterWorker?: boolean;
 }
 
 /**
@@ -82,7 +85,11 @@ export interface SignalHost {
 export function exitGracefullyOnSignals(
   app: INestApplication,
   drain: DrainOptions,
-  host: SignalHost = { on: (s, l) => process.on(s, l), exit: (code) => process.exit(code) },
+  host: SignalHost = {
+    on: (s, l) => process.on(s, l),
+    exit: (code) => process.exit(code),
+    clusterWorker: cluster.isWorker,
+  },
 ): void {
   const logger = new Logger('Shutdown');
   let stopping = false;
@@ -115,5 +122,7 @@ export function exitGracefullyOnSignals(
     );
   };
   host.on('SIGTERM', onSignal);
-  host.on('SIGINT', onSignal);
+  // A cluster worker shares the terminal's process group: Ctrl-C reaches it and the primary at
+  // once, and the primary's SIGTERM would then count as a second signal. The primary speaks for it.
+  host.on('SIGINT', host.clusterWorker ? () => undefined : onSignal);
 }

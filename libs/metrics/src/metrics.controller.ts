@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { Public, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { clusterMetrics, inClusterWorker } from './cluster-metrics';
 import { Metrics } from './metrics.service';
 
 /** Prometheus metrics; behind `Authorization: Bearer <SSO_METRICS_TOKEN>` when that is set. */
@@ -31,9 +32,9 @@ export class MetricsController {
     if (expected !== null && !matches(authorization, `Bearer ${expected}`)) {
       throw new SsoError('not_authenticated', 'Send "Authorization: Bearer <SSO_METRICS_TOKEN>"');
     }
-    await response
-      .type(this.metrics.registry.contentType)
-      .send(await this.metrics.registry.metrics());
+    // Under SSO_WORKERS > 1, one scrape reaches one worker: it answers for all of them.
+    const text = inClusterWorker() ? await clusterMetrics() : await this.metrics.registry.metrics();
+    await response.type(this.metrics.registry.contentType).send(text);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { joinClusterMetrics } from './cluster-metrics';
 
 /**
  * The Prometheus registry of one server instance (not prom-client's global one, so several
@@ -41,5 +42,6 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    joinClusterMetrics(this.registry);
   }
 }

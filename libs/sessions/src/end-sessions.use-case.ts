@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository, WhereExpressionBuilder } from 'typeorm';
 import { Actor, AuditService } from '@nest-sso/audit';
+import { SessionCache } from './session-cache';
 import { RevocationReason, Session } from './session.entity';
 
 /** A session that was active and is now ended. */
@@ -21,6 +22,7 @@ export class EndSessionsUseCase {
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly audit: AuditService,
+    private readonly cache: SessionCache,
   ) {}
 
   /**
@@ -88,6 +90,11 @@ export class EndSessionsUseCase {
       id: row.id,
       userId: row.user_id,
     }));
+    // This process stops honouring them before it answers; the others hear it from the
+    // database trigger (NOTIFY) the moment the update commits.
+    this.cache.forgetSessions(ended.map((session) => session.id));
+    // …and answers once PostgreSQL has sent that notification to every listener.
+    await this.cache.notified(ended.map((session) => `s:${session.id}`));
     await this.audit.record(
       ...ended.map((session) => ({
         type: 'session_revoked' as const,

@@ -2,11 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
 import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
+import type { SessionEventColumns } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
 import { preparedQuery } from '@nest-sso/database';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { User } from '@nest-sso/users';
 import { RevocationReason, Session, USER_AGENT_MAX_LENGTH } from './session.entity';
+import type { ActiveSession } from './active-session';
+import { SessionCache } from './session-cache';
 
 export interface CreateSessionInput {
   userId: string;
@@ -33,27 +36,57 @@ export class SessionsService {
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+    private readonly cache: SessionCache,
   ) {}
 
-  create(input: CreateSessionInput): Promise<Session> {
-    const session = this.sessions.create({
-      userId: input.userId,
-      clientId: input.clientId,
-      ipAddress: input.ipAddress && isIP(input.ipAddress) ? input.ipAddress : null,
-      userAgent: (input.userAgent ?? '').slice(0, USER_AGENT_MAX_LENGTH),
-      revokedAt: input.expiresIn === null ? null : new Date(Date.now() + input.expiresIn * 1000),
+  /**
+   * Opens a session. With `event` (the login's `login_succeeded`), the audit row about it is
+   * inserted by the same statement: atomic with the session and no round trip of its own.
+   */
+  async create(input: CreateSessionInput, event?: SessionEventColumns): Promise<Session> {
+    const [row] = await preparedQuery<SessionRow>(
+      this.sessions,
+      event ? 'create-session-audited' : 'create-session',
+      `WITH s AS (
+         INSERT INTO sessions (user_id, client_id, ip_address, user_agent, revoked_at)
+         VALUES ($1, $2, $3, $4,
+                 CASE WHEN $5::integer IS NULL THEN NULL ELSE now() + make_interval(secs => $5) END)
+         RETURNING *)${
+           event
+             ? `, e AS (
+         INSERT INTO auth_events (type, user_id, session_id, actor_id, via, ip_address, reason)
+         SELECT $6, s.user_id, s.id, $7, $8, $9, $10 FROM s)`
+             : ''
+         }
+       SELECT * FROM s`,
+      [
+        input.userId,
+        input.clientId,
+        input.ipAddress && isIP(input.ipAddress) ? input.ipAddress : null,
+        (input.userAgent ?? '').slice(0, USER_AGENT_MAX_LENGTH),
+        input.expiresIn,
+        ...(event ? [event.type, event.actorId, event.via, event.ipAddress, event.reason] : []),
+      ],
+    );
+    return Object.assign(new Session(), {
+      id: row.id,
+      userId: row.user_id,
+      clientId: row.client_id,
+      ipAddress: row.ip_address,
+      userAgent: row.user_agent,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      revokedAt: row.revoked_at,
+      revokedReason: row.revoked_reason,
     });
-    // A single-row insert needs no transaction; on the embedded database all queries share one
-    // session, where concurrent BEGIN/COMMIT pairs would interleave.
-    return this.sessions.save(session, { transaction: false });
   }
 
   /**
-   * The session if it is active, with its user: one round trip on every request made with a
-   * session token, so it is plain SQL (the query builder and entity hydration cost more than the
-   * query itself).
+   * The session if it is active, with its user and the user's memberships: one round trip, made
+   * on every request with a session token unless the check is cached (`SessionCache`), so it is
+   * plain SQL (the query builder and entity hydration cost more than the query itself).
    */
-  async findActive(id: string): Promise<Session | null> {
+  async findActive(id: string): Promise<ActiveSession | null> {
     const idle = this.config.sessionIdleTimeout;
     const rows = await preparedQuery<ActiveSessionRow>(
       this.sessions,
@@ -69,12 +102,12 @@ export class SessionsService {
    * `sid` is active, belongs to user `uid`, and that user is active. Anything else is
    * `session_revoked`, one answer whatever the reason.
    */
-  async requireActive(sid: string, uid: string): Promise<Session & { user: User }> {
-    const session = await this.findActive(sid);
+  async requireActive(sid: string, uid: string): Promise<ActiveSession> {
+    const session = await this.cache.get(sid, () => this.findActive(sid));
     if (!session?.user || session.userId !== uid || !session.user.isActive) {
       throw new SsoError('session_revoked', 'The session is no longer valid');
     }
-    return session as Session & { user: User };
+    return session;
   }
 
   /**
@@ -98,6 +131,8 @@ export class SessionsService {
   async touch(session: Session): Promise<void> {
     const interval = this.config.sessionTouchInterval;
     if (session.lastUsedAt && Date.now() - session.lastUsedAt.getTime() < interval * 1000) return;
+    // A cached check is the same object: the next requests within the interval write nothing.
+    session.lastUsedAt = new Date();
     await this.sessions
       .createQueryBuilder()
       .update()
@@ -138,12 +173,27 @@ export class SessionsService {
 const FIND_ACTIVE_SQL = `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.user_agent, s.created_at,
        s.last_used_at, s.revoked_at, s.revoked_reason,
        u.email, u.username, u.password_hash, u.is_active, u.permissions,
-       u.created_at AS user_created_at, u.updated_at AS user_updated_at
+       u.created_at AS user_created_at, u.updated_at AS user_updated_at,
+       (SELECT coalesce(json_agg(json_build_array(m.id, m.account_id, a.name, m.permissions, m.created_at, a.created_at)), '[]')
+          FROM memberships m JOIN accounts a ON a.id = m.account_id
+         WHERE m.user_id = s.user_id) AS memberships
   FROM sessions s JOIN users u ON u.id = s.user_id
  WHERE s.id = $1 AND (s.revoked_at IS NULL OR s.revoked_at > now())`;
 /** …and used within the idle timeout ($2 seconds). */
 const FIND_ACTIVE_IDLE_SQL =
   ' AND COALESCE(s.last_used_at, s.created_at) > now() - make_interval(secs => $2)';
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  client_id: string;
+  ip_address: string | null;
+  user_agent: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  revoked_reason: RevocationReason | null;
+}
 
 interface ActiveSessionRow {
   id: string;
@@ -162,9 +212,13 @@ interface ActiveSessionRow {
   permissions: string[];
   user_created_at: Date;
   user_updated_at: Date;
+  /** `[id, account_id, account name, permissions, created_at, account created_at]` (json_agg). */
+  memberships: MembershipTuple[] | string;
 }
 
-function toSession(row: ActiveSessionRow): Session {
+type MembershipTuple = [string, string, string, string[], string, string];
+
+function toSession(row: ActiveSessionRow): ActiveSession {
   const user = Object.assign(new User(), {
     id: row.user_id,
     email: row.email,
@@ -175,16 +229,31 @@ function toSession(row: ActiveSessionRow): Session {
     createdAt: row.user_created_at,
     updatedAt: row.user_updated_at,
   });
-  return Object.assign(new Session(), {
-    id: row.id,
-    userId: row.user_id,
-    user,
-    clientId: row.client_id,
-    ipAddress: row.ip_address,
-    userAgent: row.user_agent,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
-    revokedReason: row.revoked_reason,
-  });
+  return Object.assign<Session, Omit<ActiveSession, keyof Session> & Partial<Session>>(
+    new Session(),
+    {
+      id: row.id,
+      userId: row.user_id,
+      user,
+      clientId: row.client_id,
+      ipAddress: row.ip_address,
+      userAgent: row.user_agent,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      revokedAt: row.revoked_at,
+      revokedReason: row.revoked_reason,
+      // node-postgres parses json; the embedded driver may hand it over as text.
+      memberships: (typeof row.memberships === 'string'
+        ? (JSON.parse(row.memberships) as MembershipTuple[])
+        : row.memberships
+      ).map(([id, accountId, accountName, permissions, createdAt, accountCreatedAt]) => ({
+        id,
+        accountId,
+        accountName,
+        permissions,
+        createdAt: new Date(createdAt),
+        accountCreatedAt: new Date(accountCreatedAt),
+      })),
+    },
+  ) as ActiveSession;
 }

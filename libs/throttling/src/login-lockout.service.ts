@@ -3,7 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
-import { normalizeLogin } from '@nest-sso/users';
+import { preparedQuery } from '@nest-sso/database';
+import { normalizeLogin, User } from '@nest-sso/users';
 import { LoginThrottle } from './login-throttle.entity';
 
 /** The answer to a request for one password attempt on a login name. */
@@ -35,46 +36,90 @@ export class LoginLockoutService {
    * is locked the update does not happen and no row comes back.
    */
   async reserve(login: string): Promise<LoginAttempt> {
+    return (await this.reserveAndFindUser(login, false)).attempt;
+  }
+
+  /**
+   * `reserve`, and the user whose email or username is `login` (email first, as
+   * `UsersService.findByLogin`), in one statement: one round trip on the login path instead of
+   * three (user by email, by username, then the reservation). A refused attempt also carries the
+   * time left on the lockout, from the same statement.
+   */
+  async reserveAndFindUser(
+    login: string,
+    withUser = true,
+  ): Promise<{ attempt: LoginAttempt; user: User | null }> {
     const { freeAttempts, baseSeconds, maxSeconds, windowSeconds } = this.config.loginLockout;
     const count = `CASE WHEN t.last_failure_at < now() - make_interval(secs => $5) THEN 1 ELSE t.failures + 1 END`;
     const lock = (n: string) =>
       `CASE WHEN ${n} > $2 THEN now() + make_interval(secs => LEAST($4, $3 * power(2, LEAST(${n} - $2 - 1, 30)))) END`;
-    const hash = loginHash(login);
-    const rows = await this.throttles.query<{ lock_seconds: string | null }[]>(
-      `INSERT INTO login_throttles AS t (login_hash, failures, last_failure_at, locked_until)
-       VALUES ($1, 1, now(), ${lock('1')})
-       ON CONFLICT (login_hash) DO UPDATE
-         SET failures = ${count}, last_failure_at = now(), locked_until = ${lock(count)}
-         WHERE t.locked_until IS NULL OR t.locked_until <= now()
-       RETURNING EXTRACT(EPOCH FROM t.locked_until - now()) AS lock_seconds`,
-      [hash, freeAttempts, baseSeconds, maxSeconds, windowSeconds],
+    const name = normalizeLogin(login);
+    const [row] = await preparedQuery<ReserveRow>(
+      this.throttles,
+      withUser ? 'reserve-login-find-user' : 'reserve-login',
+      `WITH attempt AS (
+         INSERT INTO login_throttles AS t (login_hash, failures, last_failure_at, locked_until)
+         VALUES ($1, 1, now(), ${lock('1')})
+         ON CONFLICT (login_hash) DO UPDATE
+           SET failures = ${count}, last_failure_at = now(), locked_until = ${lock(count)}
+           WHERE t.locked_until IS NULL OR t.locked_until <= now()
+         RETURNING EXTRACT(EPOCH FROM t.locked_until - now()) AS lock_seconds)
+       SELECT EXISTS (SELECT 1 FROM attempt) AS allowed,
+              (SELECT lock_seconds FROM attempt) AS lock_seconds,
+              (SELECT EXTRACT(EPOCH FROM locked_until - now()) FROM login_throttles
+                WHERE login_hash = $1) AS remaining,
+              u.id, u.email, u.username, u.password_hash, u.is_active, u.permissions,
+              u.created_at, u.updated_at
+         FROM (SELECT 1) AS one
+         LEFT JOIN LATERAL (
+           SELECT * FROM users WHERE ${withUser ? 'email = $6 OR username = $6' : 'false'}
+            ORDER BY email = $6 DESC LIMIT 1) AS u ON true`,
+      [loginHash(name), freeAttempts, baseSeconds, maxSeconds, windowSeconds, name],
     );
-    if (rows.length > 0) {
-      const lockSeconds = rows[0].lock_seconds;
-      return {
-        allowed: true,
-        lockSeconds: lockSeconds === null ? 0 : Math.ceil(Number(lockSeconds)),
-      };
-    }
-    return { allowed: false, retryAfter: await this.lockedFor(hash) };
+    const attempt: LoginAttempt = row.allowed
+      ? {
+          allowed: true,
+          lockSeconds: row.lock_seconds === null ? 0 : Math.ceil(Number(row.lock_seconds)),
+        }
+      : // At least 1: the lock may end as the statement runs.
+        { allowed: false, retryAfter: Math.max(1, Math.ceil(Number(row.remaining ?? 1))) };
+    const user =
+      row.id === null
+        ? null
+        : Object.assign(new User(), {
+            id: row.id,
+            email: row.email,
+            username: row.username,
+            passwordHash: row.password_hash,
+            isActive: row.is_active,
+            permissions: row.permissions,
+            createdAt: row.created_at,
+            updatedAt: row.updated_at,
+          });
+    return { attempt, user };
   }
 
   /** Forgets the attempts of a login name (after a successful login). */
   async reset(login: string): Promise<void> {
-    await this.throttles.delete({ loginHash: loginHash(login) });
-  }
-
-  /** Seconds left on a lockout (at least 1: the lock may end between the two statements). */
-  private async lockedFor(hash: string): Promise<number> {
-    const rows = await this.throttles.query<{ remaining: string | null }[]>(
-      `SELECT EXTRACT(EPOCH FROM locked_until - now()) AS remaining
-         FROM login_throttles WHERE login_hash = $1`,
-      [hash],
-    );
-    return Math.max(1, Math.ceil(Number(rows[0]?.remaining ?? 1)));
+    await this.throttles.delete({ loginHash: loginHash(normalizeLogin(login)) });
   }
 }
 
-function loginHash(login: string): string {
-  return createHash('sha256').update(normalizeLogin(login)).digest('hex');
+/** The login name's SHA-256, of its normalised form: the table holds no login names. */
+function loginHash(normalized: string): string {
+  return createHash('sha256').update(normalized).digest('hex');
+}
+
+interface ReserveRow {
+  allowed: boolean;
+  lock_seconds: string | null;
+  remaining: string | null;
+  id: string | null;
+  email: string;
+  username: string | null;
+  password_hash: string;
+  is_active: boolean;
+  permissions: string[];
+  created_at: Date;
+  updated_at: Date;
 }

@@ -8,6 +8,7 @@ import {
 } from '@nest-sso/accounts';
 import { Actor, AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
+import { SessionCache } from '@nest-sso/sessions';
 import { validPermissions } from '@nest-sso/users';
 import { UserAdminUseCase } from './user-admin.use-case';
 
@@ -21,6 +22,7 @@ export class AccountAdminUseCase {
     private readonly accounts: AccountsService,
     private readonly users: UserAdminUseCase,
     private readonly audit: AuditService,
+    private readonly sessionChecks: SessionCache,
   ) {}
 
   async create(actor: Actor, name: string): Promise<Account> {
@@ -64,6 +66,9 @@ export class AccountAdminUseCase {
     const membership = await accountExists(() =>
       this.accounts.setMembership(accountRef, userId, permissions),
     );
+    // Session checks carry the memberships: dropped here at once, elsewhere by the trigger.
+    this.sessionChecks.forgetUser(userId);
+    await this.sessionChecks.notified([`u:${userId}`]);
     await this.record(actor, `membership_set ${membership.accountId}`, userId);
     return membership;
   }
@@ -75,6 +80,8 @@ export class AccountAdminUseCase {
     if (!(await this.accounts.removeMembership(account.id, userId))) {
       throw new SsoError('not_found', 'No such membership');
     }
+    this.sessionChecks.forgetUser(userId);
+    await this.sessionChecks.notified([`u:${userId}`]);
     await this.record(actor, `membership_removed ${account.id}`, userId);
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { Actor, AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
-import { EndSessionsUseCase } from '@nest-sso/sessions';
+import { EndSessionsUseCase, SessionCache } from '@nest-sso/sessions';
 import { CreateUserInput, User, UserConflictError, UsersService } from '@nest-sso/users';
 
 /** Changes an operator may make to a user; absent fields stay as they are. */
@@ -24,6 +24,7 @@ export class UserAdminUseCase {
     private readonly users: UsersService,
     private readonly endSessions: EndSessionsUseCase,
     private readonly audit: AuditService,
+    private readonly sessionChecks: SessionCache,
   ) {}
 
   async create(actor: Actor, input: CreateUserInput): Promise<User> {
@@ -62,6 +63,10 @@ export class UserAdminUseCase {
   ): Promise<{ user: User; endedSessions: number }> {
     const before = await this.get(id);
     const user = (await conflicts(() => this.users.update(id, changes)))!;
+    // Cached session checks carry the user (activity, permissions): this process drops them
+    // before it answers; the others hear it from the database trigger.
+    this.sessionChecks.forgetUser(id);
+    await this.sessionChecks.notified([`u:${id}`]);
     const { isActive, ...fields } = changes;
     // Activation is its own event, so that an auditor finds who switched a user off or on.
     if (Object.values(fields).some((value) => value !== undefined)) {

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { Actors, AuditService } from '@nest-sso/audit';
 import { IS_ADMIN_API, IS_PUBLIC, SsoError } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
-import { Session, SessionsService } from '@nest-sso/sessions';
+import { Session, SessionMembership, SessionsService } from '@nest-sso/sessions';
 import {
   SESSION_TOKEN,
   SessionClaims,
@@ -19,6 +19,8 @@ export interface SessionAuth {
   user: User;
   /** The session row; `null` only when `SSO_VERIFY_SESSION_TOKEN` is off. */
   session: Session | null;
+  /** The user's memberships, read with the session; `null` when `SSO_VERIFY_SESSION_TOKEN` is off. */
+  memberships: SessionMembership[] | null;
 }
 
 export type AuthenticatedRequest = FastifyRequest & { auth?: SessionAuth };
@@ -80,9 +82,9 @@ export class SessionAuthGuard implements CanActivate {
     if (!this.config.verifySessionToken) {
       const user = await this.users.findById(claims.uid);
       if (!user?.isActive) throw new SsoError('session_revoked', 'The session is no longer valid');
-      return { claims, user, session: null };
+      return { claims, user, session: null, memberships: null };
     }
     const session = await this.sessions.requireActive(claims.sid, claims.uid);
-    return { claims, user: session.user, session };
+    return { claims, user: session.user, session, memberships: session.memberships };
   }
 }

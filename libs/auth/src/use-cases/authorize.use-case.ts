@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AccountsService, Membership } from '@nest-sso/accounts';
+import { Account, AccountsService, Membership } from '@nest-sso/accounts';
 import { Actors, AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
+import type { SessionMembership } from '@nest-sso/sessions';
 import { TokensService } from '@nest-sso/tokens';
 import type { SessionAuth } from '../guards/session-auth.guard';
 import { AuthorizationPayloadBuilder } from '../payload/authorization-payload.builder';
@@ -23,7 +24,10 @@ export class AuthorizeUseCase {
   ): Promise<string> {
     let membership: Membership | null = null;
     if (accountRef !== undefined) {
-      membership = await this.accounts.findMembership(auth.user.id, accountRef);
+      // The session check read the memberships with the session (and may have cached them).
+      membership = auth.memberships
+        ? pick(auth.user.id, auth.memberships, accountRef)
+        : await this.accounts.findMembership(auth.user.id, accountRef);
       // One answer for "no such account" and "not a member", so account names do not leak.
       if (!membership) {
         await this.audit.record({
@@ -43,4 +47,34 @@ export class AuthorizeUseCase {
     });
     return this.tokens.sign(claims);
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The membership `accountRef` names, as `AccountsService.findMembership` picks it: by account id
+ * (a UUID) first, else by account name.
+ */
+function pick(
+  userId: string,
+  memberships: readonly SessionMembership[],
+  accountRef: string,
+): Membership | null {
+  const id = UUID.test(accountRef) ? accountRef.toLowerCase() : null;
+  const found =
+    (id !== null ? memberships.find((m) => m.accountId === id) : undefined) ??
+    memberships.find((m) => m.accountName === accountRef);
+  if (!found) return null;
+  return Object.assign(new Membership(), {
+    id: found.id,
+    userId,
+    accountId: found.accountId,
+    permissions: found.permissions,
+    createdAt: found.createdAt,
+    account: Object.assign(new Account(), {
+      id: found.accountId,
+      name: found.accountName,
+      createdAt: found.accountCreatedAt,
+    }),
+  });
 }

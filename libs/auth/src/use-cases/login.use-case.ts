@@ -39,11 +39,11 @@ export class LoginUseCase {
     const clientId = checkClientId(input.clientId, errors);
     assertValid(errors);
     const ip = input.ipAddress;
-    const user = await this.users.findByLogin(input.login);
-    // The attempt is counted before any hash work, in one statement with the lockout check, so
-    // parallel attempts on any replica cannot all pass the check first. A locked name is refused,
-    // known or not: the lockout says nothing about whether the account exists.
-    const attempt = await this.lockout.reserve(input.login);
+    // The attempt is counted before any hash work, in one statement with the lockout check (and
+    // the user lookup: one round trip), so parallel attempts on any replica cannot all pass the
+    // check first. A locked name is refused, known or not: the lockout says nothing about whether
+    // the account exists.
+    const { attempt, user } = await this.lockout.reserveAndFindUser(input.login);
     if (!attempt.allowed) {
       await this.audit.record({
         type: 'login_failed',
@@ -76,15 +76,18 @@ export class LoginUseCase {
       // we have the password.
       await this.users.setPasswordHash(user.id, await this.passwords.hash(input.password));
     }
-    const session = await this.sessions.create({
-      userId: user.id,
-      clientId: clientId!,
-      ipAddress: ip,
-      userAgent: input.userAgent,
-      expiresIn: this.config.sessionExpiration,
-    });
     const actor = Actors.user(user.id, ip);
-    await this.audit.record({ type: 'login_succeeded', actor, sessionId: session.id });
+    // The login_succeeded event is written by the session's own INSERT (atomic, no round trip).
+    const session = await this.sessions.create(
+      {
+        userId: user.id,
+        clientId: clientId!,
+        ipAddress: ip,
+        userAgent: input.userAgent,
+        expiresIn: this.config.sessionExpiration,
+      },
+      this.audit.eventColumns({ type: 'login_succeeded', actor }),
+    );
     if (this.config.maxSessionsPerUser !== null) {
       await this.endSessions.beyond(user.id, this.config.maxSessionsPerUser, actor);
     }
