@@ -66,12 +66,14 @@ export class SessionsService {
 
   /**
    * The one session check of every door that takes a token (session guard, admin guard): session
-   * `sid` is active, belongs to user `uid`, and that user is active. Anything else is
-   * `session_revoked`, one answer whatever the reason.
+   * `sid` is active, belongs to user `uid` (the user's UUID, or their numeric id: see `tokenUid`),
+   * and that user is active. Anything else is `session_revoked`, one answer whatever the reason.
    */
-  async requireActive(sid: string, uid: string): Promise<Session & { user: User }> {
+  async requireActive(sid: string, uid: string | number): Promise<Session & { user: User }> {
     const session = await this.findActive(sid);
-    if (!session?.user || session.userId !== uid || !session.user.isActive) {
+    const owner = session?.user;
+    const owned = owner !== undefined && (owner.id === uid || owner.numericId === uid);
+    if (!owner || !owned || !owner.isActive) {
       throw new SsoError('session_revoked', 'The session is no longer valid');
     }
     return session as Session & { user: User };
@@ -137,7 +139,7 @@ export class SessionsService {
 /** An active session and its user, by session id ($1). */
 const FIND_ACTIVE_SQL = `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.user_agent, s.created_at,
        s.last_used_at, s.revoked_at, s.revoked_reason,
-       u.email, u.username, u.password_hash, u.is_active, u.permissions,
+       u.email, u.username, u.numeric_id, u.password_hash, u.is_active, u.permissions,
        u.created_at AS user_created_at, u.updated_at AS user_updated_at
   FROM sessions s JOIN users u ON u.id = s.user_id
  WHERE s.id = $1 AND (s.revoked_at IS NULL OR s.revoked_at > now())`;
@@ -157,6 +159,7 @@ interface ActiveSessionRow {
   revoked_reason: RevocationReason | null;
   email: string;
   username: string | null;
+  numeric_id: string | null;
   password_hash: string;
   is_active: boolean;
   permissions: string[];
@@ -169,6 +172,7 @@ function toSession(row: ActiveSessionRow): Session {
     id: row.user_id,
     email: row.email,
     username: row.username,
+    numericId: row.numeric_id === null ? null : Number(row.numeric_id),
     passwordHash: row.password_hash,
     isActive: row.is_active,
     permissions: row.permissions,

@@ -94,10 +94,10 @@ export class TokensService {
         leeway: this.config.expirationLeeway,
       }),
     );
-    // Session and admin tokens come only from this server, whose user ids are UUIDs (they are
-    // looked up in a uuid column).
-    if (type !== AUTHORIZATION_TOKEN && !isUuid(checked.uid)) {
-      throw new SsoError('invalid_token', 'The token\'s "uid" claim must be a UUID');
+    // Session and admin tokens come only from this server (or, for imported sessions, from the
+    // DRF-SSO server it replaced): their user ids are UUIDs or numeric ids (`tokenUid`).
+    if (type !== AUTHORIZATION_TOKEN && !isUuid(checked.uid) && typeof checked.uid !== 'number') {
+      throw new SsoError('invalid_token', 'The token\'s "uid" claim must be a UUID or an integer');
     }
     const payload = Object.freeze(canonical(checked));
     this.verified.set(cacheKey, { payload, issuer, kid: header.kid, key: key.publicKey });
