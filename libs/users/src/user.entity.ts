@@ -51,6 +51,14 @@ export class User {
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   permissions: string[];
 
+  /** Django's `last_login`, for imported users (nest-sso records logins in the audit trail). */
+  @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
+  lastLoginAt: Date | null;
+
+  /** When `import:drf-sso` first wrote this user; `null` for users created here. */
+  @Column({ name: 'imported_at', type: 'timestamptz', nullable: true })
+  importedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -45,7 +45,9 @@ export class NumericUserIds1764600000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TRIGGER users_assign_numeric_id ON users`);
     await queryRunner.query(`DROP FUNCTION users_assign_numeric_id()`);
-    await queryRunner.query(`ALTER TABLE users DROP COLUMN numeric_id`);
+    await queryRunner.query(
+      `ALTER TABLE users DROP COLUMN numeric_id, DROP COLUMN last_login_at, DROP COLUMN imported_at`,
+    );
     await queryRunner.query(`ALTER TABLE sessions ALTER COLUMN client_id TYPE varchar(100)`);
   }
 }

@@ -1,0 +1,136 @@
+import { stat } from 'node:fs/promises';
+import { SingleBar } from 'cli-progress';
+import {
+  DjangoRecord,
+  DrfSsoImporter,
+  EMPTY_MAPPING,
+  ImportSummary,
+  MappingError,
+  readDjangoDatabase,
+  readDumpdata,
+  readMapping,
+} from '@nest-sso/importer';
+import type { CliContext } from './cli-context';
+import { CliError, DefineCommand, EXIT, Print, printJson, wholeNumber } from './command';
+
+interface ImportOptions {
+  file?: string;
+  databaseUrl?: string;
+  mapping?: string;
+  dryRun?: boolean;
+  batchSize: string;
+  progress?: boolean;
+  json?: boolean;
+}
+
+/** import:drf-sso — moves a djangorestframework-sso deployment's users and sessions here. */
+export function registerImportCommands(define: DefineCommand, context: CliContext, print: Print) {
+  define(
+    'import:drf-sso',
+    'Import users, permissions and live sessions from djangorestframework-sso (idempotent)',
+  )
+    .option('--file <path>', 'dumpdata JSON export; "-" for standard input')
+    .option('--database-url <url>', 'read the Django PostgreSQL database instead of an export')
+    .option('--mapping <path>', 'permissions, groups and accounts mapping (JSON)')
+    .option('--dry-run', 'do everything, then roll back: print what would change')
+    .option('--batch-size <n>', 'rows per transaction, 1 to 10000', '1000')
+    .option('--progress', 'show a progress bar on standard error even when it is not a terminal')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: ImportOptions) => {
+      const batchSize = wholeNumber('--batch-size', options.batchSize, 1, 10_000);
+      if ((options.file === undefined) === (options.databaseUrl === undefined)) {
+        throw new CliError(
+          'Give exactly one of --file <path> and --database-url <url>',
+          EXIT.usage,
+        );
+      }
+      const mapping = options.mapping ? await mappingFrom(options.mapping) : EMPTY_MAPPING;
+      const bar = options.progress || process.stderr.isTTY ? progressBar() : undefined;
+      let records: AsyncIterable<DjangoRecord>;
+      if (options.file !== undefined) {
+        const size = options.file === '-' ? undefined : await fileSize(options.file);
+        bar?.start(size ?? 0, 0, { unit: size === undefined ? '' : 'bytes' });
+        records = readDumpdata(options.file === '-' ? process.stdin : options.file, (bytes) =>
+          bar?.update(size === undefined ? 0 : bytes),
+        );
+      } else {
+        bar?.start(0, 0);
+        records = readDjangoDatabase(options.databaseUrl!);
+      }
+      const importer = (await context.app()).get(DrfSsoImporter);
+      let count = 0;
+      let summary: ImportSummary;
+      try {
+        summary = await importer.run(records, {
+          dryRun: options.dryRun,
+          batchSize,
+          mapping,
+          onRecord: () => {
+            count++;
+            if (count % 1000 === 0) bar?.increment(0, { records: count });
+          },
+        });
+      } finally {
+        bar?.stop();
+      }
+      if (options.json) return printJson(print, summary);
+      print(summaryText(summary));
+    });
+}
+
+function progressBar(): SingleBar {
+  return new SingleBar({
+    stream: process.stderr,
+    format: 'Importing [{bar}] {percentage}% | {records} records',
+    hideCursor: true,
+    noTTYOutput: true,
+    notTTYSchedule: 5000,
+  });
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    throw new CliError(`No such file: ${path}`, EXIT.notFound);
+  }
+}
+
+async function mappingFrom(path: string) {
+  try {
+    return await readMapping(path);
+  } catch (error) {
+    if (error instanceof MappingError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
+}
+
+/** The summary an operator reads: counts, then each skipped row with its reason (the first 50). */
+export function summaryText(summary: ImportSummary): string {
+  const counts = (c: ImportSummary['users']) =>
+    `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged`;
+  const lines = [
+    summary.dryRun ? 'Dry run: nothing was written. It would have done:' : 'Imported:',
+    `  users:       ${counts(summary.users)}`,
+    `  sessions:    ${counts(summary.sessions)}`,
+    `  memberships: ${counts(summary.memberships)}`,
+    `  skipped:     ${summary.skipped.length} row(s)`,
+  ];
+  if (summary.ignoredRecords > 0) {
+    lines.push(`  ignored:     ${summary.ignoredRecords} record(s) of other models`);
+  }
+  for (const row of summary.skipped.slice(0, 50)) {
+    lines.push(`  skipped ${row.model} ${row.key}: ${row.reason}`);
+  }
+  if (summary.skipped.length > 50)
+    lines.push(`  … and ${summary.skipped.length - 50} more (--json lists all)`);
+  if (summary.unverifiableHashes.length > 0) {
+    lines.push(
+      `  ${summary.unverifiableHashes.length} user(s) have a password hash nest-sso cannot verify; they must set a new password:`,
+    );
+    for (const row of summary.unverifiableHashes.slice(0, 20)) {
+      lines.push(`    user ${row.key}: ${row.reason}`);
+    }
+  }
+  return lines.join('\n');
+}
