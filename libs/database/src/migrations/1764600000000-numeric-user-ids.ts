@@ -23,6 +23,11 @@ export class NumericUserIds1764600000000 implements MigrationInterface {
     await queryRunner.query(
       `ALTER TABLE users ADD CONSTRAINT users_numeric_id_positive CHECK (numeric_id > 0)`,
     );
+    // Django's last_login, and when the importer wrote the user (an imported user is updated by a
+    // re-run; a user created here never is, even if Django later hands out the same integer).
+    await queryRunner.query(
+      `ALTER TABLE users ADD COLUMN last_login_at timestamptz, ADD COLUMN imported_at timestamptz`,
+    );
     await queryRunner.query(
       `CREATE SEQUENCE users_numeric_id_seq AS bigint OWNED BY users.numeric_id`,
     );
