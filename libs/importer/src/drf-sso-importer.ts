@@ -271,7 +271,8 @@ class ImportRun {
       password_hash: password,
       is_active: fields.is_active !== false,
       permissions: permissions!.sort(),
-      created_at: String(fields.date_joined ?? new Date().toISOString()),
+      created_at:
+        typeof fields.date_joined === 'string' ? fields.date_joined : new Date().toISOString(),
       last_login_at: typeof fields.last_login === 'string' ? fields.last_login : null,
     });
   }

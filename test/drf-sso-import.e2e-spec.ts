@@ -1,0 +1,169 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliContext, runCli } from '@nest-sso/cli';
+import { decodePart } from './support/http';
+import { PYTHON } from './support/prerequisites';
+import { startTestApp, TEST_IDENTITY, TestApp } from './support/test-app';
+import { TEST_DATABASE_URL } from './support/test-database';
+
+const PROJECT = join(__dirname, 'drf-sso', 'project');
+const VERIFIER = join(__dirname, 'drf-sso', 'verify_token.py');
+
+interface Scenario {
+  users: { id: number; username: string; email: string; password: string; algorithm: string }[];
+  sessions: {
+    live: { sid: string; token: string; uid: number };
+    revoked: { sid: string; token: string };
+  };
+}
+
+/**
+ * The migration of issue 17, end to end, against real Django (Debian's python3-django on
+ * PostgreSQL) standing in for a djangorestframework-sso deployment: users with four hashers, a
+ * group and permissions, session tokens issued the DRF-SSO way; `dumpdata`; `import:drf-sso`;
+ * then the clients carry on at nest-sso without logging in again.
+ */
+describe('import:drf-sso from a real Django deployment', () => {
+  let t: TestApp;
+  let scenario: Scenario;
+  let exportFile: string;
+  const djangoUrl = new URL(TEST_DATABASE_URL);
+  djangoUrl.pathname = `/${djangoUrl.pathname.slice(1)}_drf_django`;
+  const env = { NODE_ENV: 'test', DATABASE_URL: TEST_DATABASE_URL, SSO_MIGRATE_ON_START: 'false' };
+
+  const django = (args: string[], extra: Record<string, string> = {}) =>
+    execFileSync(PYTHON, args, {
+      cwd: PROJECT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: {
+        ...process.env,
+        DJANGO_DATABASE_URL: djangoUrl.toString(),
+        DRF_SSO_IDENTITY: TEST_IDENTITY,
+        DRF_SSO_KEY_STORE_ROOT: t.keyDir,
+        DRF_SSO_PRIVATE_KEY: t.key.file,
+        ...extra,
+      },
+    });
+
+  const importDump = async (...flags: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await runCli(
+      ['import:drf-sso', '--file', exportFile, ...flags],
+      createCliContext(env, (text) => (err += text)),
+      { out: (text) => (out += text), err: (text) => (err += text) },
+    );
+    expect(code, err).toBe(0);
+    return out;
+  };
+
+  const passwordHash = async (email: string) => {
+    const rows = await t.app
+      .get(DataSource)
+      .query<{ password_hash: string }[]>('SELECT password_hash FROM users WHERE email = $1', [
+        email,
+      ]);
+    return rows[0].password_hash;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const admin = new Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    const name = djangoUrl.pathname.slice(1);
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+    await admin.end();
+    django(['manage.py', 'migrate', '-v0']);
+    scenario = JSON.parse(django(['scenario.py'])) as Scenario;
+    exportFile = join(mkdtempSync(join(tmpdir(), 'drf-export-')), 'export.json');
+    writeFileSync(
+      exportFile,
+      django([
+        'manage.py',
+        'dumpdata',
+        'auth.user',
+        'auth.group',
+        'auth.permission',
+        'rest_framework_sso.sessiontoken',
+        '--natural-foreign',
+      ]),
+    );
+  }, 120_000);
+  afterAll(() => t.close());
+
+  it('should import the users and sessions, and change nothing when run again', async () => {
+    const dry = await importDump('--dry-run');
+    expect(dry).toContain('users:       5 created');
+    expect(await importDump()).toMatch(/users: +5 created[^]*sessions: +2 created[^]*skipped: +0/);
+    expect(await importDump()).toMatch(
+      /users: +0 created, 0 updated, 5 unchanged[^]*sessions: +0 created, 0 updated, 2 unchanged/,
+    );
+  });
+
+  it('should let each user log in with their old password, and upgrade the hash to argon2id', async () => {
+    expect(new Set(scenario.users.map((u) => u.algorithm))).toEqual(
+      new Set(['pbkdf2_sha256', 'argon2', 'bcrypt_sha256', 'pbkdf2_sha1']),
+    );
+    for (const user of scenario.users) {
+      expect(await passwordHash(user.email)).toMatch(new RegExp(`^${user.algorithm}\\$`));
+      const response = await request(t.app.getHttpServer())
+        .post('/session/')
+        .send({ username: user.username, password: user.password });
+      expect(response.status, user.algorithm).toBe(200);
+      expect(decodePart(response.body.token as string, 1).uid).toBe(user.id);
+      expect(await passwordHash(user.email)).toMatch(/^\$argon2id\$/);
+    }
+    // A re-import keeps the upgraded hashes: nothing changes.
+    expect(await importDump()).toMatch(/users: +0 created, 0 updated, 5 unchanged/);
+    await request(t.app.getHttpServer())
+      .post('/session')
+      .send({ username: 'nopass', password: 'anything-at-all' })
+      .expect(401);
+  });
+
+  it("should authorize the DRF-SSO session token with the same uid, accepted by DRF-SSO's verifier", async () => {
+    const { token, uid } = scenario.sessions.live;
+    const response = await request(t.app.getHttpServer())
+      .post('/authorize/')
+      .set('Authorization', `JWT ${token}`)
+      .expect(200);
+    const auth = response.body.token as string;
+    const root = mkdtempSync(join(tmpdir(), 'drf-verifier-keys-'));
+    writeFileSync(join(root, t.key.file), t.key.publicPem);
+    const settings = JSON.stringify({
+      IDENTITY: TEST_IDENTITY,
+      KEY_STORE_ROOT: root,
+      PUBLIC_KEYS: { [TEST_IDENTITY]: [t.key.file] },
+      ACCEPTED_ISSUERS: [TEST_IDENTITY],
+      DECODE_ALGORITHMS: ['RS256'],
+      EXPIRATION_LEEWAY: 0,
+    });
+    const payload = JSON.parse(
+      execFileSync(PYTHON, [VERIFIER, settings], { input: auth, encoding: 'utf8' }),
+    ) as Record<string, unknown>;
+    expect(payload).toMatchObject({
+      token: 'auth',
+      sid: scenario.sessions.live.sid,
+      cid: 'mobile-app',
+      uid,
+      scopes: ['auth.change_group', 'auth.view_user'],
+    });
+    expect(typeof payload.uid).toBe('number');
+  });
+
+  it('should refuse a session that was revoked in Django', async () => {
+    const response = await request(t.app.getHttpServer())
+      .post('/authorize')
+      .set('Authorization', `JWT ${scenario.sessions.revoked.token}`)
+      .expect(401);
+    expect(response.body).toMatchObject({ statusCode: 401, code: 'session_revoked' });
+  });
+});
