@@ -11,6 +11,7 @@ import {
 @Entity({ name: 'users' })
 @Check('users_email_lower', 'email = lower(email)')
 @Check('users_username_lower', 'username = lower(username)')
+@Check('users_numeric_id_positive', 'numeric_id > 0')
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;
