@@ -166,4 +166,20 @@ describe('import:drf-sso from a real Django deployment', () => {
       .expect(401);
     expect(response.body).toMatchObject({ statusCode: 401, code: 'session_revoked' });
   });
+
+  it('should give users created after the import the next integer id, carried as uid', async () => {
+    const highest = Math.max(...scenario.users.map((u) => u.id), 5);
+    let err = '';
+    const code = await runCli(
+      ['users:create', '--email', 'newcomer@example.com', '--password', 'newcomer-password'],
+      createCliContext(env, (text) => (err += text)),
+      { out: () => undefined, err: (text) => (err += text) },
+    );
+    expect(code, err).toBe(0);
+    const response = await request(t.app.getHttpServer())
+      .post('/session')
+      .send({ username: 'newcomer@example.com', password: 'newcomer-password' })
+      .expect(200);
+    expect(decodePart(response.body.token as string, 1).uid).toBe(highest + 1);
+  });
 });
