@@ -1,5 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
+import { decodeJwt, SignJWT } from 'jose';
+import { DataSource } from 'typeorm';
+import { loadKeySet } from '@nest-sso/keys';
 import {
   DjangoRecord,
   DrfSsoImporter,
@@ -76,6 +79,81 @@ export function registerImportCommands(define: DefineCommand, context: CliContex
       if (options.json) return printJson(print, summary);
       print(summaryText(summary));
     });
+
+  define(
+    'import:verify',
+    'Check that a sample of imported live sessions authorize at a running server, same uid',
+  )
+    .requiredOption('--url <url>', "the nest-sso server's base URL, e.g. http://localhost:3000")
+    .option('--sample <n>', 'how many sessions, 1 to 10000', '20')
+    .action(async (options: { url: string; sample: string }) => {
+      const sample = wholeNumber('--sample', options.sample, 1, 10_000);
+      const failures = await verifyImportedSessions(context, options.url, sample, print);
+      if (failures > 0) throw new CliError(`${failures} session(s) did not authorize`);
+    });
+}
+
+/**
+ * For each of `sample` random active imported sessions: a session token as DRF-SSO issued it
+ * (its claims, the signing key of SSO_IDENTITY, which is DRF-SSO's key file) is sent to
+ * `POST <url>/authorize`, which must answer with an authorization token for the same `sid` and
+ * the same integer `uid`. Returns the number of failures. (Each check records a use of the session.)
+ */
+async function verifyImportedSessions(
+  context: CliContext,
+  url: string,
+  sample: number,
+  print: Print,
+): Promise<number> {
+  const { config } = context;
+  const { keySet } = await loadKeySet(config, { generate: false });
+  const key = keySet.signingKey(config.identity);
+  if (!key) throw new CliError(`No signing key for SSO_IDENTITY "${config.identity}"`);
+  const rows = await (
+    await context.app()
+  )
+    .get(DataSource)
+    .query<{ sid: string; client_id: string; uid: string; email: string }[]>(
+      `SELECT s.id AS sid, s.client_id, u.numeric_id AS uid, u.email
+       FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE u.imported_at IS NOT NULL AND u.is_active
+        AND (s.revoked_at IS NULL OR s.revoked_at > now())
+      ORDER BY random() LIMIT $1`,
+      [sample],
+    );
+  if (rows.length === 0) throw new CliError('No active imported session to check', EXIT.notFound);
+  let failures = 0;
+  for (const row of rows) {
+    const uid = Number(row.uid);
+    const token = await new SignJWT({
+      token: 'session',
+      sid: row.sid,
+      cid: row.client_id,
+      uid,
+      email: row.email,
+      iss: config.identity,
+      aud: config.sessionAudience,
+      iat: Math.floor(Date.now() / 1000),
+    })
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
+      .sign(key.privateKey);
+    const response = await fetch(new URL('/authorize', url), {
+      method: 'POST',
+      headers: { authorization: `JWT ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const body = (await response.json().catch(() => ({}))) as { token?: string };
+    const claims = body.token ? decodeJwt(body.token) : undefined;
+    if (response.status === 200 && claims?.uid === uid && claims.sid === row.sid) continue;
+    failures++;
+    print(
+      `session ${row.sid} (user ${uid}): HTTP ${response.status} ${JSON.stringify(claims?.uid ?? body)}`,
+    );
+  }
+  print(
+    `${rows.length - failures} of ${rows.length} imported session(s) authorize with the same uid`,
+  );
+  return failures;
 }
 
 function progressBar(): SingleBar {
