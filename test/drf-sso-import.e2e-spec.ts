@@ -182,4 +182,82 @@ describe('import:drf-sso from a real Django deployment', () => {
       .expect(200);
     expect(decodePart(response.body.token as string, 1).uid).toBe(highest + 1);
   });
+
+  it('should skip bad rows whole, with their reasons, write the rest, and apply the mapping', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drf-bad-'));
+    const user = (pk: number, username: string, email: string) => ({
+      model: 'auth.user',
+      pk,
+      fields: {
+        username,
+        email,
+        password: 'pbkdf2_sha256$1$s$x',
+        is_active: true,
+        date_joined: '2020-01-01T00:00:00Z',
+        groups: [],
+        user_permissions: [['view_user', 'auth', 'user']],
+      },
+    });
+    const session = (pk: string, owner: string) => ({
+      model: 'rest_framework_sso.sessiontoken',
+      pk,
+      fields: { user: [owner], client_id: '', user_agent: '', created_at: '2020-01-01T00:00:00Z' },
+    });
+    const file = join(dir, 'export.json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        user(1001, 'erin', 'erin@example.com'),
+        user(1002, 'noemail', ''),
+        user(1003, 'ERIN', 'erin2@example.com'),
+        session('7c9e6679-7425-40de-944b-e07fc1f90ae7', 'erin'),
+        session('not-a-uuid', 'erin'),
+        session('8c9e6679-7425-40de-944b-e07fc1f90ae7', 'noemail'),
+      ]),
+    );
+    const mapping = join(dir, 'mapping.json');
+    writeFileSync(
+      mapping,
+      JSON.stringify({
+        permissions: { 'auth.view_user': 'users:read' },
+        accounts: [{ name: 'acme', members: [{ user: 'erin', permissions: ['orders:read'] }] }],
+      }),
+    );
+    let out = '';
+    const code = await runCli(
+      ['import:drf-sso', '--file', file, '--mapping', mapping, '--json'],
+      createCliContext(env, () => undefined),
+      { out: (text) => (out += text), err: () => undefined },
+    );
+    expect(code).toBe(0);
+    const summary = JSON.parse(out) as {
+      users: { created: number };
+      sessions: { created: number };
+      memberships: { created: number };
+      skipped: { model: string; key: string; reason: string }[];
+    };
+    expect(summary.users.created).toBe(1);
+    expect(summary.sessions.created).toBe(1);
+    expect(summary.memberships.created).toBe(1);
+    expect(summary.skipped).toEqual([
+      { model: 'auth.user', key: '1002', reason: expect.stringContaining('no email address') },
+      { model: 'auth.user', key: '1003', reason: expect.stringContaining('"erin"') },
+      {
+        model: 'rest_framework_sso.sessiontoken',
+        key: 'not-a-uuid',
+        reason: 'its id is not a UUID',
+      },
+      {
+        model: 'rest_framework_sso.sessiontoken',
+        key: '8c9e6679-7425-40de-944b-e07fc1f90ae7',
+        reason: expect.stringContaining('its user 1002 was not imported'),
+      },
+    ]);
+    const rows = await t.app
+      .get(DataSource)
+      .query<{ numeric_id: string; permissions: string[] }[]>(
+        'SELECT numeric_id, permissions FROM users WHERE numeric_id > 1000 ORDER BY numeric_id',
+      );
+    expect(rows).toEqual([{ numeric_id: '1001', permissions: ['users:read'] }]);
+  });
 });

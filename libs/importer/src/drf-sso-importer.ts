@@ -227,6 +227,8 @@ class ImportRun {
         'has no integer "pk" (export without --natural-primary)',
       );
     }
+    // Known even if the row is skipped, so that its sessions are reported as such.
+    if (typeof fields.username === 'string') this.userIds.set(fields.username, pk);
     const errors: FieldError[] = [];
     if (typeof fields.email !== 'string' || fields.email.trim() === '') {
       return this.skip(
@@ -250,7 +252,6 @@ class ImportRun {
       }
     }
     for (const name of [email!, username!]) this.loginNames.set(name, pk);
-    if (typeof fields.username === 'string') this.userIds.set(fields.username, pk);
 
     const password =
       typeof fields.password === 'string' && fields.password !== '' ? fields.password : '!';
