@@ -48,20 +48,24 @@ export function registerImportCommands(define: DefineCommand, context: CliContex
         );
       }
       const mapping = options.mapping ? await mappingFrom(options.mapping) : EMPTY_MAPPING;
-      const bar = options.progress || process.stderr.isTTY ? progressBar() : undefined;
-      let records: AsyncIterable<DjangoRecord>;
-      if (options.file !== undefined) {
-        const size = options.file === '-' ? undefined : await fileSize(options.file);
-        bar?.start(size ?? 0, 0, { unit: size === undefined ? '' : 'bytes' });
-        records = readDumpdata(options.file === '-' ? process.stdin : options.file, (bytes) =>
-          bar?.update(size === undefined ? 0 : bytes),
-        );
-      } else {
-        bar?.start(0, 0);
-        records = readDjangoDatabase(options.databaseUrl!);
-      }
-      const importer = (await context.app()).get(DrfSsoImporter);
+      const show = options.progress || process.stderr.isTTY;
+      const size =
+        options.file === undefined || options.file === '-'
+          ? undefined
+          : await fileSize(options.file);
+      // A file has a known size: the bar follows the bytes read. Standard input and a database
+      // have none: the line counts records.
+      const bar = show ? progressBar(size !== undefined) : undefined;
+      bar?.start(size ?? 0, 0, { records: 0 });
       let count = 0;
+      let bytes = 0;
+      const records: AsyncIterable<DjangoRecord> =
+        options.file !== undefined
+          ? readDumpdata(options.file === '-' ? process.stdin : options.file, (read) => {
+              bytes = read;
+            })
+          : readDjangoDatabase(options.databaseUrl!);
+      const importer = (await context.app()).get(DrfSsoImporter);
       let summary: ImportSummary;
       try {
         summary = await importer.run(records, {
@@ -70,9 +74,10 @@ export function registerImportCommands(define: DefineCommand, context: CliContex
           mapping,
           onRecord: () => {
             count++;
-            if (count % 1000 === 0) bar?.increment(0, { records: count });
+            if (count % 1000 === 0) bar?.update(bytes, { records: count });
           },
         });
+        bar?.update(size ?? 0, { records: count });
       } finally {
         bar?.stop();
       }
@@ -156,10 +161,12 @@ async function verifyImportedSessions(
   return failures;
 }
 
-function progressBar(): SingleBar {
+function progressBar(sized: boolean): SingleBar {
   return new SingleBar({
     stream: process.stderr,
-    format: 'Importing [{bar}] {percentage}% | {records} records',
+    format: sized
+      ? 'Importing [{bar}] {percentage}% | {records} records'
+      : 'Importing… {records} records',
     hideCursor: true,
     noTTYOutput: true,
     notTTYSchedule: 5000,

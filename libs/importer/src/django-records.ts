@@ -36,8 +36,17 @@ export async function* readDumpdata(
   }
   const items = input.pipe(streamArray.withParserAsStream());
   input.on('error', (error: Error) => items.destroy(error));
-  for await (const item of items as AsyncIterable<{ value: unknown }>) {
-    const value = item.value;
+  const iterator = (items as AsyncIterable<{ value: unknown }>)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<{ value: unknown }>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      if (error instanceof Error && 'code' in error) throw error; // a file system error
+      throw new Error(`The export is not dumpdata JSON: ${(error as Error).message}`);
+    }
+    if (next.done) return;
+    const value = next.value.value;
     if (!isRecord(value)) {
       throw new Error(
         'The export is not dumpdata JSON: each element must be {"model", "pk", "fields"}',
