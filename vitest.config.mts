@@ -13,6 +13,7 @@ const LIBS = [
   'config',
   'database',
   'health',
+  'importer',
   'keys',
   'logging',
   'metrics',

@@ -279,8 +279,15 @@ const TOKEN_ATTACKS: Omit<Case, 'method' | 'path'>[] = [
     code: 'invalid_token',
   },
   {
-    name: 'a numeric uid on a session token',
+    // Numeric uids are those of users imported from DRF-SSO; this session's user has none.
+    name: "a numeric uid that is not the session user's",
     auth: (f) => signed(f, { uid: 42 }).then(jwt),
+    status: 401,
+    code: 'session_revoked',
+  },
+  {
+    name: 'a fractional uid on a session token',
+    auth: (f) => signed(f, { uid: 4.2 }).then(jwt),
     status: 401,
     code: 'invalid_token',
   },

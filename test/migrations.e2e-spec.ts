@@ -79,6 +79,7 @@ describe('Migrations', () => {
 
   it('should list the login names two users share, refuse to apply, and apply once they are fixed', async () => {
     await revertLastMigration(dataSource); // session-check notifications
+    await revertLastMigration(dataSource); // numeric user ids
     await revertLastMigration(dataSource); // login names
     const [a] = await dataSource.query<{ id: string }[]>(
       `INSERT INTO users (email, username, password_hash) VALUES ('a@example.com', 'frank@example.com', 'x') RETURNING id`,
@@ -111,6 +112,7 @@ describe('Migrations', () => {
         (e) => e.reason,
       );
     await revertLastMigration(dataSource); // session-check notifications
+    await revertLastMigration(dataSource); // numeric user ids
     await revertLastMigration(dataSource); // login names
     await revertLastMigration(dataSource); // the actor's own column
     const [reason] = await reasons();

@@ -27,7 +27,12 @@ export async function checkPrerequisites({
   redisUrl = TEST_REDIS_URL,
   python = PYTHON,
 } = {}): Promise<void> {
-  const checks = [checkPostgres(databaseUrl), checkRedis(redisUrl), checkPython(python)];
+  const checks = [
+    checkPostgres(databaseUrl),
+    checkRedis(redisUrl),
+    checkPython(python),
+    checkDjango(python),
+  ];
   const problems = (await Promise.all(checks)).filter(
     (problem): problem is string => problem !== null,
   );
@@ -104,6 +109,27 @@ async function checkPython(python: string): Promise<string | null> {
       `${found}; the djangorestframework-sso compatibility suite verifies tokens with both. ` +
       'Debian: apt-get install python3-jwt python3-cryptography ' +
       '(or set DRF_SSO_PYTHON to an interpreter that has both).'
+    );
+  }
+}
+
+/** The Django deployment of the import suite (test/drf-sso/project) needs these modules. */
+async function checkDjango(python: string): Promise<string | null> {
+  try {
+    await promisify(execFile)(
+      python,
+      ['-c', 'import django, rest_framework, psycopg2, argon2, bcrypt'],
+      { timeout: TIMEOUT_MS * 3 },
+    );
+    return null;
+  } catch (error) {
+    const { code, stderr } = error as { code?: unknown; stderr?: string };
+    // A missing interpreter is reported once, by checkPython.
+    if (code === 'ENOENT') return null;
+    return (
+      `${python} cannot run the Django deployment of the import suite ` +
+      `(${lastLine(stderr) ?? reason(error)}). Debian: apt-get install python3-django ` +
+      'python3-djangorestframework python3-psycopg2 python3-argon2 python3-bcrypt.'
     );
   }
 }

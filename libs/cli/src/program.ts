@@ -5,6 +5,7 @@ import { fromDatabaseError, SsoError } from '@nest-sso/common';
 import type { CliContext } from './cli-context';
 import { CliError, CliOutput, CommandOutput, EXIT, ExitCode } from './command';
 import { registerAccountCommands } from './account-commands';
+import { registerImportCommands } from './import-commands';
 import { registerKeyCommands } from './key-commands';
 import { registerMigrationCommands } from './migration-commands';
 import { registerSessionCommands } from './session-commands';
@@ -32,6 +33,7 @@ export function createProgram(context: CliContext, output: CliOutput): Command {
   registerSessionCommands(define, context, print);
   registerKeyCommands(define, context, print);
   registerMigrationCommands(define, context, print);
+  registerImportCommands(define, context, print);
   return program;
 }
 

@@ -12,6 +12,8 @@ import { User } from '@nest-sso/users';
 
 /** Longest client id accepted at login. */
 export const CLIENT_ID_MAX_LENGTH = 100;
+/** Longest client id stored: DRF-SSO's column, so that imported sessions keep theirs. */
+export const STORED_CLIENT_ID_MAX_LENGTH = 1000;
 /** User agents are truncated to this length when stored. */
 export const USER_AGENT_MAX_LENGTH = 255;
 
@@ -32,7 +34,7 @@ export class Session {
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'sessions_user_id_fkey' })
   user?: Relation<User>;
 
-  @Column({ name: 'client_id', type: 'varchar', length: CLIENT_ID_MAX_LENGTH, default: '' })
+  @Column({ name: 'client_id', type: 'varchar', length: STORED_CLIENT_ID_MAX_LENGTH, default: '' })
   clientId: string;
 
   @Column({ name: 'ip_address', type: 'varchar', length: 45, nullable: true })

@@ -99,12 +99,14 @@ export class SessionsService {
 
   /**
    * The one session check of every door that takes a token (session guard, admin guard): session
-   * `sid` is active, belongs to user `uid`, and that user is active. Anything else is
-   * `session_revoked`, one answer whatever the reason.
+   * `sid` is active, belongs to user `uid` (the user's UUID, or their numeric id: see `tokenUid`),
+   * and that user is active. Anything else is `session_revoked`, one answer whatever the reason.
    */
-  async requireActive(sid: string, uid: string): Promise<ActiveSession> {
+  async requireActive(sid: string, uid: string | number): Promise<ActiveSession> {
     const session = await this.cache.get(sid, () => this.findActive(sid));
-    if (!session?.user || session.userId !== uid || !session.user.isActive) {
+    const owner = session?.user;
+    const owned = owner !== undefined && (owner.id === uid || owner.numericId === uid);
+    if (!session || !owner || !owned || !owner.isActive) {
       throw new SsoError('session_revoked', 'The session is no longer valid');
     }
     return session;
@@ -172,7 +174,7 @@ export class SessionsService {
 /** An active session and its user, by session id ($1). */
 const FIND_ACTIVE_SQL = `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.user_agent, s.created_at,
        s.last_used_at, s.revoked_at, s.revoked_reason,
-       u.email, u.username, u.password_hash, u.is_active, u.permissions,
+       u.email, u.username, u.numeric_id, u.password_hash, u.is_active, u.permissions,
        u.created_at AS user_created_at, u.updated_at AS user_updated_at,
        (SELECT coalesce(json_agg(json_build_array(m.id, m.account_id, a.name, m.permissions, m.created_at, a.created_at)), '[]')
           FROM memberships m JOIN accounts a ON a.id = m.account_id
@@ -207,6 +209,7 @@ interface ActiveSessionRow {
   revoked_reason: RevocationReason | null;
   email: string;
   username: string | null;
+  numeric_id: string | null;
   password_hash: string;
   is_active: boolean;
   permissions: string[];
@@ -223,6 +226,7 @@ function toSession(row: ActiveSessionRow): ActiveSession {
     id: row.user_id,
     email: row.email,
     username: row.username,
+    numericId: row.numeric_id === null ? null : Number(row.numeric_id),
     passwordHash: row.password_hash,
     isActive: row.is_active,
     permissions: row.permissions,

@@ -20,8 +20,8 @@ export interface BaseClaims {
   sid: string;
   /** Client id given at login, `""` if none. */
   cid: string;
-  /** User id. */
-  uid: string;
+  /** User id: the UUID, or the numeric id of users that have one (`tokenUid`). */
+  uid: string | number;
   email: string;
   iss: string;
   aud: string[];
@@ -53,6 +53,8 @@ export interface AuthorizationClaims extends BaseClaims {
  */
 export interface AdminClaims extends BaseClaims {
   token: typeof ADMIN_TOKEN;
+  /** Always the user's UUID: admin tokens are issued by this server alone. */
+  uid: string;
   exp: number;
 }
 

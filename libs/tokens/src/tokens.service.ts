@@ -7,7 +7,13 @@ import { SsoError } from '@nest-sso/common';
 import { KeyStore } from '@nest-sso/keys';
 import { checkClaims, decodeToken, isUuid, SsoClaims, TokenRuleError } from '@nest-sso/sso-client';
 import { Metrics } from '@nest-sso/metrics';
-import { ADMIN_TOKEN, adminAudience, AUTHORIZATION_TOKEN, TokenClaims } from './claims';
+import {
+  ADMIN_TOKEN,
+  adminAudience,
+  AUTHORIZATION_TOKEN,
+  SESSION_TOKEN,
+  TokenClaims,
+} from './claims';
 import { signJws } from './sign-jws';
 
 /** A token that passed verification: its claims and the key that verified them. */
@@ -94,10 +100,14 @@ export class TokensService {
         leeway: this.config.expirationLeeway,
       }),
     );
-    // Session and admin tokens come only from this server, whose user ids are UUIDs (they are
-    // looked up in a uuid column).
-    if (type !== AUTHORIZATION_TOKEN && !isUuid(checked.uid)) {
+    // Admin tokens come only from this server, which names their user by UUID. Session tokens
+    // may also come from the DRF-SSO server it replaced (imported sessions): a UUID or a numeric
+    // id (`tokenUid`), then checked against the session's user.
+    if (type === ADMIN_TOKEN && !isUuid(checked.uid)) {
       throw new SsoError('invalid_token', 'The token\'s "uid" claim must be a UUID');
+    }
+    if (type === SESSION_TOKEN && !isUuid(checked.uid) && typeof checked.uid !== 'number') {
+      throw new SsoError('invalid_token', 'The token\'s "uid" claim must be a UUID or an integer');
     }
     const payload = Object.freeze(canonical(checked));
     this.verified.set(cacheKey, { payload, issuer, kid: header.kid, key: key.publicKey });

@@ -1,3 +1,4 @@
+export * from './django-password';
 export * from './login-name.entity';
 export * from './normalize-login';
 export * from './password-hasher';

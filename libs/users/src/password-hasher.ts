@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { hash, verify } from '@node-rs/argon2';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { verifyDjangoPassword } from './django-password';
 import { normalizePassword } from './user-rules';
 
 /** The outcome of checking a password against a stored hash. */
@@ -46,9 +47,15 @@ export class PasswordHasher implements OnModuleInit {
     return { valid: false, rehash: false };
   }
 
+  /**
+   * Verifies against an argon2 hash of nest-sso's, or a Django hash of an imported user
+   * (`verifyDjangoPassword`: PBKDF2, argon2, bcrypt, scrypt), which `check` then asks to rehash.
+   * Django's unusable passwords (`!…`) never verify.
+   */
   async verify(passwordHash: string, password: string): Promise<boolean> {
     try {
-      return await verify(passwordHash, password);
+      if (passwordHash.startsWith('$')) return await verify(passwordHash, password);
+      return await verifyDjangoPassword(passwordHash, password);
     } catch {
       // A corrupt stored hash must fail closed, not 500.
       return false;

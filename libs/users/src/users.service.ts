@@ -64,6 +64,11 @@ export class UsersService {
     );
   }
 
+  /** The user a token's `uid` names: a UUID, or a numeric id (`tokenUid`). */
+  findByTokenUid(uid: string | number): Promise<User | null> {
+    return typeof uid === 'number' ? this.users.findOneBy({ numericId: uid }) : this.findById(uid);
+  }
+
   findById(id: string): Promise<User | null> {
     return this.users.findOneBy({ id });
   }

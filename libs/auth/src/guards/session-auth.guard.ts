@@ -67,7 +67,8 @@ export class SessionAuthGuard implements CanActivate {
         // Only validly signed tokens get here, so forged-token floods cannot fill the audit trail.
         await this.audit.record({
           type: 'authorize_denied',
-          actor: Actors.user(claims.uid, request.ip),
+          // The audit trail names users by UUID; a numeric uid is resolved only for active sessions.
+          actor: Actors.user(typeof claims.uid === 'string' ? claims.uid : null, request.ip),
           sessionId: claims.sid,
           reason: 'session_revoked',
         });
@@ -80,7 +81,7 @@ export class SessionAuthGuard implements CanActivate {
 
   private async authenticate(claims: SessionClaims): Promise<SessionAuth> {
     if (!this.config.verifySessionToken) {
-      const user = await this.users.findById(claims.uid);
+      const user = await this.users.findByTokenUid(claims.uid);
       if (!user?.isActive) throw new SsoError('session_revoked', 'The session is no longer valid');
       return { claims, user, session: null, memberships: null };
     }

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Membership } from '@nest-sso/accounts';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { AUTHORIZATION_TOKEN, AuthorizationClaims, SessionClaims } from '@nest-sso/tokens';
-import type { User } from '@nest-sso/users';
+import { tokenUid, type User } from '@nest-sso/users';
 
 export interface AuthorizationPayloadContext {
   user: User;
@@ -34,7 +34,7 @@ export class AuthorizationPayloadBuilder {
       token: AUTHORIZATION_TOKEN,
       sid: session.sid,
       cid: session.cid,
-      uid: user.id,
+      uid: tokenUid(user),
       email: user.email,
       scopes: membership ? membership.permissions : user.permissions,
       iss: this.config.identity,

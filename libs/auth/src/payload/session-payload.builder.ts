@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import type { Session } from '@nest-sso/sessions';
 import { SESSION_TOKEN, SessionClaims } from '@nest-sso/tokens';
-import type { User } from '@nest-sso/users';
+import { tokenUid, type User } from '@nest-sso/users';
 
 export interface SessionPayloadContext {
   user: User;
@@ -29,7 +29,7 @@ export class SessionPayloadBuilder {
       token: SESSION_TOKEN,
       sid: session.id,
       cid: session.clientId,
-      uid: user.id,
+      uid: tokenUid(user),
       email: user.email,
       iss: this.config.identity,
       aud: this.config.sessionAudience,

@@ -1,0 +1,5 @@
+export * from './database-source';
+export * from './django-records';
+export * from './drf-sso-importer';
+export * from './import-mapping';
+export * from './importer.module';
