@@ -10,7 +10,7 @@ import { createCliContext, runCli } from '@nest-sso/cli';
 import { decodePart } from './support/http';
 import { PYTHON } from './support/prerequisites';
 import { startTestApp, TEST_IDENTITY, TestApp } from './support/test-app';
-import { TEST_DATABASE_URL } from './support/test-database';
+import { recreateDatabase, TEST_DATABASE_URL } from './support/test-database';
 
 const PROJECT = join(__dirname, 'drf-sso', 'project');
 const VERIFIER = join(__dirname, 'drf-sso', 'verify_token.py');
@@ -35,7 +35,15 @@ describe('import:drf-sso from a real Django deployment', () => {
   let exportFile: string;
   const djangoUrl = new URL(TEST_DATABASE_URL);
   djangoUrl.pathname = `/${djangoUrl.pathname.slice(1)}_drf_django`;
-  const env = { NODE_ENV: 'test', DATABASE_URL: TEST_DATABASE_URL, SSO_MIGRATE_ON_START: 'false' };
+  // A database of its own: once imported users exist, every new user gets an integer id (the rule
+  // under test), which the suites sharing the test database must not see.
+  const importUrl = new URL(TEST_DATABASE_URL);
+  importUrl.pathname = `${importUrl.pathname}_drf_import`;
+  const env = {
+    NODE_ENV: 'test',
+    DATABASE_URL: importUrl.toString(),
+    SSO_MIGRATE_ON_START: 'false',
+  };
 
   const django = (args: string[], extra: Record<string, string> = {}) =>
     execFileSync(PYTHON, args, {
@@ -74,7 +82,10 @@ describe('import:drf-sso from a real Django deployment', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp();
+    await recreateDatabase(importUrl.toString());
+    t = await startTestApp({
+      env: { DATABASE_URL: importUrl.toString(), SSO_MIGRATE_ON_START: 'true' },
+    });
     const admin = new Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
     const name = djangoUrl.pathname.slice(1);

@@ -157,7 +157,8 @@ class ImportRun {
       this.deferred = [];
       await this.flushSessions();
       await this.importAccounts();
-      await this.advanceSequence();
+      // setval is not transactional: a dry run must not move the sequence.
+      if (!this.summary.dryRun) await this.advanceSequence();
     } finally {
       if (this.summary.dryRun) await this.runner.rollbackTransaction();
     }
