@@ -6,7 +6,7 @@ import type { SessionEventColumns } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
 import { preparedQuery } from '@nest-sso/database';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
-import { User } from '@nest-sso/users';
+import { userFromRow } from '@nest-sso/users';
 import { RevocationReason, Session, USER_AGENT_MAX_LENGTH } from './session.entity';
 import type { ActiveSession } from './active-session';
 import { SessionCache } from './session-cache';
@@ -175,7 +175,7 @@ export class SessionsService {
 const FIND_ACTIVE_SQL = `SELECT s.id, s.user_id, s.client_id, s.ip_address, s.user_agent, s.created_at,
        s.last_used_at, s.revoked_at, s.revoked_reason,
        u.email, u.username, u.numeric_id, u.password_hash, u.is_active, u.permissions,
-       u.created_at AS user_created_at, u.updated_at AS user_updated_at,
+       u.last_login_at, u.imported_at, u.created_at AS user_created_at, u.updated_at AS user_updated_at,
        (SELECT coalesce(json_agg(json_build_array(m.id, m.account_id, a.name, m.permissions, m.created_at, a.created_at)), '[]')
           FROM memberships m JOIN accounts a ON a.id = m.account_id
          WHERE m.user_id = s.user_id) AS memberships
@@ -213,6 +213,8 @@ interface ActiveSessionRow {
   password_hash: string;
   is_active: boolean;
   permissions: string[];
+  last_login_at: Date | null;
+  imported_at: Date | null;
   user_created_at: Date;
   user_updated_at: Date;
   /** `[id, account_id, account name, permissions, created_at, account created_at]` (json_agg). */
@@ -222,16 +224,11 @@ interface ActiveSessionRow {
 type MembershipTuple = [string, string, string, string[], string, string];
 
 function toSession(row: ActiveSessionRow): ActiveSession {
-  const user = Object.assign(new User(), {
+  const user = userFromRow({
+    ...row,
     id: row.user_id,
-    email: row.email,
-    username: row.username,
-    numericId: row.numeric_id === null ? null : Number(row.numeric_id),
-    passwordHash: row.password_hash,
-    isActive: row.is_active,
-    permissions: row.permissions,
-    createdAt: row.user_created_at,
-    updatedAt: row.user_updated_at,
+    created_at: row.user_created_at,
+    updated_at: row.user_updated_at,
   });
   return Object.assign<Session, Omit<ActiveSession, keyof Session> & Partial<Session>>(
     new Session(),

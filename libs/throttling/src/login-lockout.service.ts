@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { preparedQuery } from '@nest-sso/database';
-import { normalizeLogin, User } from '@nest-sso/users';
+import { normalizeLogin, User, userFromRow, type UserRow } from '@nest-sso/users';
 import { LoginThrottle } from './login-throttle.entity';
 
 /** The answer to a request for one password attempt on a login name. */
@@ -68,8 +68,8 @@ export class LoginLockoutService {
               (SELECT lock_seconds FROM attempt) AS lock_seconds,
               (SELECT EXTRACT(EPOCH FROM locked_until - now()) FROM login_throttles
                 WHERE login_hash = $1) AS remaining,
-              u.id, u.email, u.username, u.password_hash, u.is_active, u.permissions,
-              u.created_at, u.updated_at
+              u.id, u.email, u.username, u.numeric_id, u.password_hash, u.is_active,
+              u.permissions, u.last_login_at, u.imported_at, u.created_at, u.updated_at
          FROM (SELECT 1) AS one
          LEFT JOIN LATERAL (
            SELECT * FROM users WHERE ${withUser ? 'email = $6 OR username = $6' : 'false'}
@@ -83,19 +83,7 @@ export class LoginLockoutService {
         }
       : // At least 1: the lock may end as the statement runs.
         { allowed: false, retryAfter: Math.max(1, Math.ceil(Number(row.remaining ?? 1))) };
-    const user =
-      row.id === null
-        ? null
-        : Object.assign(new User(), {
-            id: row.id,
-            email: row.email,
-            username: row.username,
-            passwordHash: row.password_hash,
-            isActive: row.is_active,
-            permissions: row.permissions,
-            createdAt: row.created_at,
-            updatedAt: row.updated_at,
-          });
+    const user = row.id === null ? null : userFromRow({ ...row, id: row.id });
     return { attempt, user };
   }
 
@@ -110,16 +98,9 @@ function loginHash(normalized: string): string {
   return createHash('sha256').update(normalized).digest('hex');
 }
 
-interface ReserveRow {
+interface ReserveRow extends Omit<UserRow, 'id'> {
   allowed: boolean;
   lock_seconds: string | null;
   remaining: string | null;
   id: string | null;
-  email: string;
-  username: string | null;
-  password_hash: string;
-  is_active: boolean;
-  permissions: string[];
-  created_at: Date;
-  updated_at: Date;
 }

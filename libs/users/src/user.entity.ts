@@ -74,3 +74,39 @@ export class User {
 export function tokenUid(user: Pick<User, 'id' | 'numericId'>): string | number {
   return user.numericId ?? user.id;
 }
+
+/** A `users` row as raw SQL returns it (snake_case; bigint as text), for `userFromRow`. */
+export interface UserRow {
+  id: string;
+  email: string;
+  username: string | null;
+  numeric_id: string | number | null;
+  password_hash: string;
+  is_active: boolean;
+  permissions: string[];
+  last_login_at: Date | null;
+  imported_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * The `User` of a raw row: the one mapping for the hand-written hot-path queries (the session
+ * check, the login's lockout statement), so that a column added to the entity is added here once
+ * and the type checker finds every query that must select it.
+ */
+export function userFromRow(row: UserRow): User {
+  return Object.assign(new User(), {
+    id: row.id,
+    email: row.email,
+    username: row.username,
+    numericId: row.numeric_id === null ? null : Number(row.numeric_id),
+    passwordHash: row.password_hash,
+    isActive: row.is_active,
+    permissions: row.permissions,
+    lastLoginAt: row.last_login_at,
+    importedAt: row.imported_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+}
