@@ -3,6 +3,9 @@ import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { createCliContext, runCli } from '@nest-sso/cli';
+import request from 'supertest';
+import { createUser } from './support/factories';
+import { adminCredential } from './support/http';
 import { discover, OidcTestApp, startOidcApp } from './support/oidc';
 import { TEST_DATABASE_URL } from './support/test-database';
 
@@ -101,5 +104,44 @@ describe('clients:* commands', () => {
       .get(DataSource)
       .query<{ n: number }[]>(`SELECT count(*)::int AS n FROM oidc_clients`);
     expect(after[0].n).toBe(before[0].n);
+  });
+
+  it('should offer the same operations in the admin API, the secret shown once', async () => {
+    const admin = await createUser(t.app, { permissions: ['sso:admin'] });
+    const token = await adminCredential(t.app, admin.email);
+    const api = () => request(t.app.getHttpServer());
+    const created = await api()
+      .post('/admin/clients')
+      .set('Authorization', `JWT ${token}`)
+      .send({
+        name: 'Portal',
+        redirectUris: ['https://portal.example/cb'],
+        type: 'public',
+        firstParty: true,
+      })
+      .expect(201);
+    expect(created.body.clientSecret).toBeNull();
+    const id = created.body.client.id as string;
+    const shown = await api()
+      .get(`/admin/clients/${id}`)
+      .set('Authorization', `JWT ${token}`)
+      .expect(200);
+    expect(shown.body).toMatchObject({ name: 'Portal', type: 'public', firstParty: true });
+    expect(JSON.stringify(shown.body)).not.toMatch(/secret/i);
+    const refused = await api()
+      .post('/admin/clients')
+      .set('Authorization', `JWT ${token}`)
+      .send({ name: 'Bad', redirectUris: ['https://evil.example/cb#frag'] })
+      .expect(400);
+    expect(refused.body).toMatchObject({ code: 'validation_failed' });
+    const made = await api()
+      .patch(`/admin/clients/${id}`)
+      .set('Authorization', `JWT ${token}`)
+      .send({ type: 'confidential' })
+      .expect(200);
+    expect(made.body.clientSecret).toEqual(expect.any(String));
+    await api().delete(`/admin/clients/${id}`).set('Authorization', `JWT ${token}`).expect(204);
+    await api().get(`/admin/clients/${id}`).set('Authorization', `JWT ${token}`).expect(404);
+    await api().get('/admin/clients').expect(401);
   });
 });
