@@ -7,7 +7,7 @@ import type { SigningKey } from '@nest-sso/keys';
 import { AUTHORIZATION_TOKEN, type AuthorizationClaims } from '@nest-sso/tokens';
 import type { UsersService } from '@nest-sso/users';
 import { createOidcAdapter } from './oidc-adapter';
-import { errorPage, PAGE_CSP } from './pages';
+import { errorPage, logoutPage, PAGE_CSP, signedOutPage } from './pages';
 
 /** Where the provider is mounted, below the public URL; its issuer is the public URL plus this. */
 export const OIDC_PREFIX = '/oidc';
@@ -45,6 +45,8 @@ export interface OidcHooks {
     scopes: string[];
     sid: string;
   }): Promise<string>;
+  /** Ends the browser's nest-sso session (RP-initiated logout), and clears its SSO cookie. */
+  endSsoSession(ctx: KoaContextWithOIDC): Promise<void>;
   /** The claims of a user's access token: a nest-sso authorization token. */
   accessTokenClaims(input: {
     accountId: string;
@@ -151,7 +153,19 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       userinfo: { enabled: false },
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.type = 'html';
+          ctx.set('Content-Security-Policy', PAGE_CSP);
+          ctx.body = logoutPage(form, ctx.oidc.client?.clientName);
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.type = 'html';
+          ctx.set('Content-Security-Policy', PAGE_CSP);
+          ctx.body = signedOutPage();
+        },
+      },
       backchannelLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -241,6 +255,11 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     },
   };
   const provider = new ProviderClass(oidcIssuer(config), configuration);
+  // end_session ends the nest-sso session behind the browser too (oidc-provider has already
+  // ended its own session and sent the back-channel logout tokens).
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    void deps.hooks.endSsoSession(ctx);
+  });
   provider.proxy = config.trustedProxies.length > 0;
   // Secrets are stored hashed: compare the presented one's hash, in constant time.
   provider.Client.prototype.compareClientSecret = function (

@@ -8,7 +8,8 @@ import type Provider from 'oidc-provider';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { AuthorizationPayloadBuilder, LoginUseCase } from '@nest-sso/auth';
 import { KeyStore } from '@nest-sso/keys';
-import { SessionsService } from '@nest-sso/sessions';
+import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
+import { Actors } from '@nest-sso/audit';
 import { IpRateLimiter } from '@nest-sso/throttling';
 import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
 import { UsersService } from '@nest-sso/users';
@@ -127,6 +128,19 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     ssoSession: (ctx, accountId) =>
       this.ssoSession(ctx.cookies.get(SSO_COOKIE, { signed: false }), accountId),
     createGrant: this.createGrant,
+    endSsoSession: async (ctx) => {
+      const token = ctx.cookies.get(SSO_COOKIE, { signed: false });
+      ctx.cookies.set(SSO_COOKIE, null, { signed: false, path: '/' });
+      if (!token) return;
+      try {
+        const claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
+        await this.moduleRef
+          .get(EndSessionsUseCase, { strict: false })
+          .one(claims.sid, 'logout', Actors.user(claims.uid, ctx.ip), claims.uid);
+      } catch (error) {
+        this.logger.warn(`Could not end the session at end_session: ${(error as Error).message}`);
+      }
+    },
     accessTokenClaims: async ({ accountId, clientId, grantId }) => {
       const rows = await this.dataSource.query<{ sso_session_id: string | null }[]>(
         `SELECT sso_session_id FROM oidc_payloads WHERE model = 'Grant' AND id = $1`,
