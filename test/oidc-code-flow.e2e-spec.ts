@@ -97,6 +97,7 @@ describe('OpenID Connect authorization code flow', () => {
       nonce: flow.nonce,
       email: user.email,
     });
+    expect(idToken.sid).toEqual(expect.any(String));
     const access = decodeJwt(tokens.access_token);
     expect(access).toMatchObject({
       token: 'auth',

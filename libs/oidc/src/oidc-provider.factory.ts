@@ -271,6 +271,9 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     const presented = Buffer.from(hashClientSecret(actual), 'hex');
     return expected.length === presented.length && timingSafeEqual(expected, presented);
   };
+  // Every ID token names its session (sid), whatever the client registered: relying parties
+  // match back-channel logout tokens to it.
+  provider.Client.prototype.includeSid = () => true;
   return provider;
 }
 
