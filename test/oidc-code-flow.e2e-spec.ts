@@ -109,6 +109,11 @@ describe('OpenID Connect authorization code flow', () => {
     const auth = await (await ssoClientVerifier(t)).verify(tokens.access_token);
     expect(auth.scopes).toEqual(['things:read']);
     expect(tokens.refresh_token).toBeTruthy();
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toContain(`nest_sso_oidc_logins_total{client_id="${clientId}"} 1`);
+    expect(metrics).toMatch(
+      /nest_sso_oidc_tokens_issued_total\{grant_type="authorization_code"\} [1-9]/,
+    );
 
     // Signed in already: a second authorization needs no password.
     const again = await authorize(browser);

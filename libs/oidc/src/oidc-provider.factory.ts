@@ -235,9 +235,8 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
             });
           }
           jwt.header = { typ: 'JWT', kid: signingKey.kid };
-          deps.onTokenIssued?.(
-            token.kind === 'ClientCredentials' ? 'client_credentials' : 'authorization_code',
-          );
+          const grantType = ctx?.oidc.params?.grant_type;
+          deps.onTokenIssued?.(typeof grantType === 'string' ? grantType : 'unknown');
         },
       },
     },

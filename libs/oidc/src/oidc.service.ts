@@ -14,6 +14,7 @@ import { IpRateLimiter } from '@nest-sso/throttling';
 import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
 import { UsersService } from '@nest-sso/users';
 import { handleInteraction, InteractionDeps, SSO_COOKIE } from './interaction.handler';
+import { OidcMetrics } from './oidc-metrics';
 import { bindGrantToSession, deleteExpiredPayloads } from './oidc-adapter';
 import { createOidcProvider, OIDC_PREFIX, OidcHooks } from './oidc-provider.factory';
 
@@ -48,6 +49,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     private readonly sessions: SessionsService,
     private readonly ipLimiter: IpRateLimiter,
     private readonly moduleRef: ModuleRef,
+    private readonly metrics: OidcMetrics,
   ) {
     this.cookieKeys = config.oidcCookieKeys ?? [randomBytes(32).toString('base64url')];
   }
@@ -81,6 +83,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
         signingKey: key,
         cookieKeys: this.cookieKeys,
         hooks: this.hooks,
+        onTokenIssued: (grantType) => this.metrics.tokensIssued.inc({ grant_type: grantType }),
       });
       this.built = { kid: key.kid, provider };
       void provider.then((p) =>
@@ -167,6 +170,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       secureCookies: this.config.publicUrl.startsWith('https:'),
       ssoSession: (token, accountId) => this.ssoSession(token, accountId),
       createGrant: this.createGrant,
+      onLogin: (clientId) => this.metrics.logins.inc({ client_id: clientId }),
     };
   }
 
