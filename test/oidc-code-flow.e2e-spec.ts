@@ -199,4 +199,56 @@ describe('OpenID Connect authorization code flow', () => {
       receiver.close();
     }
   });
+
+  it('should ask a signed-in user to consent for a third-party client, and honour a refusal', async () => {
+    const { client: c, secret } = await registerClient(t, {
+      name: 'Third <b>Party</b>',
+      redirectUris: ['https://c.example/callback'],
+    });
+    const configC = await discover(t, c.id, secret!);
+    const browser = new TestBrowser();
+    await signIn(browser);
+    const start = async () => {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const url = oidc.buildAuthorizationUrl(configC, {
+        redirect_uri: 'https://c.example/callback',
+        scope: 'openid email',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
+      const landed = await browser.follow(url.href, t.baseUrl);
+      return { verifier, landed, html: await landed.response.text() };
+    };
+
+    const refused = await start();
+    expect(refused.html).toContain('Allow access');
+    expect(refused.html).not.toContain('name="password"');
+    expect(refused.html).toContain('Third &lt;b&gt;Party&lt;/b&gt;');
+    expect(refused.html).toContain('See your email address');
+    const denied = await browser.post(`${refused.landed.url}/consent`, {
+      csrf: csrfOf(refused.html),
+      decision: 'deny',
+    });
+    const deniedBack = await browser.follow(
+      new URL(denied.headers.get('location')!, t.baseUrl).href,
+      t.baseUrl,
+    );
+    expect(new URL(deniedBack.url).searchParams.get('error')).toBe('access_denied');
+
+    const allowed = await start();
+    const forged = await browser.post(`${allowed.landed.url}/consent`, { decision: 'allow' });
+    expect(forged.status).toBe(403);
+    const posted = await browser.post(`${allowed.landed.url}/consent`, {
+      csrf: csrfOf(allowed.html),
+      decision: 'allow',
+    });
+    const back = await browser.follow(
+      new URL(posted.headers.get('location')!, t.baseUrl).href,
+      t.baseUrl,
+    );
+    const tokens = await oidc.authorizationCodeGrant(configC, new URL(back.url), {
+      pkceCodeVerifier: allowed.verifier,
+    });
+    expect(tokens.claims()).toMatchObject({ sub: user.id, aud: c.id });
+  });
 });

@@ -102,7 +102,10 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       if (!session?.accountId || !client) return undefined;
       const sso = await deps.hooks.ssoSession(ctx, session.accountId);
       if (!sso) return undefined;
-      const existingId = session.grantIdFor(client.clientId);
+      // The grant the consent page just made, else the one this session holds for the client.
+      const existingId =
+        (ctx.oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
+        session.grantIdFor(client.clientId);
       if (existingId) {
         const existing = await ctx.oidc.provider.Grant.find(existingId);
         if (existing) return existing;
