@@ -100,7 +100,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (!router) return [];
     const url = request.url.split('?')[0];
     // A route of this very method that answered 404 (a static file that is not there) is a 404.
-    if (router.findRoute({ method: request.method as HTTPMethods, url }) !== null) return [];
+    if (router.findRoute({ method: request.method, url }) !== null) return [];
     const allowed = METHODS.filter(
       (method) => method !== request.method && router.findRoute({ method, url }) !== null,
     );
