@@ -34,6 +34,8 @@ describe('OpenID Connect provider', () => {
     expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
     expect(metadata.response_types_supported).toEqual(['code']);
     expect(metadata.userinfo_endpoint).toBeUndefined();
+    expect(metadata.dpop_signing_alg_values_supported).toBeUndefined();
+    expect(metadata.pushed_authorization_request_endpoint).toBeUndefined();
     expect(metadata.grant_types_supported).toEqual(
       expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']),
     );

@@ -154,6 +154,10 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: false },
+      // Access tokens are plain nest-sso authorization tokens, which carry no `cnf` binding, and
+      // every request comes straight from the browser: no DPoP, no pushed requests.
+      dPoP: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
       rpInitiatedLogout: {
