@@ -4,6 +4,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { DataSource } from 'typeorm';
 import { Actors } from '@nest-sso/audit';
 import { ClientAdminUseCase } from '@nest-sso/admin';
+import { OidcService } from '@nest-sso/oidc';
 import { TEST_IDENTITY } from './support/test-app';
 import {
   discover,
@@ -128,5 +129,22 @@ describe('OpenID Connect provider', () => {
         error: expect.stringMatching(/^(unauthorized_client|invalid_client|invalid_request)$/),
       });
     });
+  });
+
+  it('should delete expired payloads in the background job, and never serve one before that', async () => {
+    const db = t.app.get(DataSource);
+    await db.query(
+      `INSERT INTO oidc_payloads (model, id, payload, expires_at) VALUES
+         ('Interaction', 'expired-1', '{}', now() - interval '1 second'),
+         ('Interaction', 'expired-2', '{}', now() - interval '1 hour'),
+         ('Interaction', 'live-1', '{}', now() + interval '1 hour')`,
+    );
+    const provider = await t.app.get(OidcService).provider();
+    expect(await provider.Interaction.find('expired-1')).toBeUndefined();
+    expect(await t.app.get(OidcService).deleteExpired()).toBeGreaterThanOrEqual(2);
+    const left = await db.query<{ id: string }[]>(
+      `SELECT id FROM oidc_payloads WHERE id IN ('expired-1', 'expired-2', 'live-1')`,
+    );
+    expect(left.map((row) => row.id)).toEqual(['live-1']);
   });
 });
