@@ -17,6 +17,7 @@ const LIBS = [
   'keys',
   'logging',
   'metrics',
+  'oidc',
   'sessions',
   'sso-client',
   'throttling',

@@ -55,6 +55,8 @@ describe('Migrations', () => {
       'login_throttles',
       'memberships',
       'migrations',
+      'oidc_clients',
+      'oidc_payloads',
       'sessions',
       'users',
     ]);

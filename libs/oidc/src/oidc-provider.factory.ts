@@ -1,0 +1,322 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { SsoConfig } from '@nest-sso/config';
+import type { SigningKey } from '@nest-sso/keys';
+import { AUTHORIZATION_TOKEN, type AuthorizationClaims } from '@nest-sso/tokens';
+import type { UsersService } from '@nest-sso/users';
+import { createOidcAdapter } from './oidc-adapter';
+import { errorPage, logoutPage, PAGE_CSP, signedOutPage } from './pages';
+
+/** Where the provider is mounted, below the public URL; its issuer is the public URL plus this. */
+export const OIDC_PREFIX = '/oidc';
+
+/** The OpenID Connect issuer (ID tokens' `iss`): the public URL with the provider's prefix. */
+export function oidcIssuer(config: Pick<SsoConfig, 'publicUrl'>): string {
+  return `${config.publicUrl}${OIDC_PREFIX}`;
+}
+
+/** What the provider needs from the rest of the server. */
+export interface OidcProviderDeps {
+  config: SsoConfig;
+  dataSource: DataSource;
+  users: UsersService;
+  /** The key that signs for `SSO_IDENTITY` now: it signs ID tokens and access tokens alike. */
+  signingKey: SigningKey;
+  cookieKeys: string[];
+  /** Called once per token issued, with its grant type (metrics). */
+  onTokenIssued?: (grantType: string) => void;
+  hooks: OidcHooks;
+}
+
+/** What the provider asks of nest-sso's sessions while it runs. */
+export interface OidcHooks {
+  /**
+   * The active nest-sso session behind this browser's SSO cookie, if its user is `accountId`;
+   * `null` otherwise (no cookie, ended session, another user).
+   */
+  ssoSession(ctx: KoaContextWithOIDC, accountId: string): Promise<{ sid: string } | null>;
+  /** A new grant of `scopes` for the client, bound to nest-sso session `sid`; its id. */
+  createGrant(input: {
+    provider: Provider;
+    accountId: string;
+    clientId: string;
+    scopes: string[];
+    sid: string;
+  }): Promise<string>;
+  /** Ends the browser's nest-sso session (RP-initiated logout), and clears its SSO cookie. */
+  endSsoSession(ctx: KoaContextWithOIDC): Promise<void>;
+  /** The claims of a user's access token: a nest-sso authorization token. */
+  accessTokenClaims(input: {
+    accountId: string;
+    clientId: string;
+    grantId: string;
+  }): Promise<AuthorizationClaims>;
+}
+
+/** Whether a client is first-party (skips consent, gets refresh tokens without prompt=consent). */
+export function isFirstParty(client: object): boolean {
+  return (client as { first_party?: unknown }).first_party === true;
+}
+
+/** SHA-256 of a client secret, hex: what `oidc_clients.secret_hash` stores. */
+export function hashClientSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/**
+ * Builds an oidc-provider instance configured for nest-sso (see docs/oidc.md). oidc-provider is
+ * an ES module, loaded with a dynamic import so that the CommonJS build can use it.
+ */
+export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provider> {
+  const { default: ProviderClass } = await import('oidc-provider');
+  const { config, signingKey } = deps;
+  const jwk = {
+    ...signingKey.privateKey.export({ format: 'jwk' }),
+    kid: signingKey.kid,
+    alg: signingKey.algorithm,
+    use: 'sig',
+  };
+  const configuration: Configuration = {
+    adapter: createOidcAdapter(deps.dataSource),
+    jwks: { keys: [jwk] },
+    cookies: { keys: deps.cookieKeys },
+    clientDefaults: {
+      id_token_signed_response_alg: signingKey.algorithm,
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    enabledJWA: { idTokenSigningAlgValues: [signingKey.algorithm] },
+    extraClientMetadata: { properties: ['permissions', 'first_party'] },
+    interactions: {
+      url: (_ctx, interaction) => `${OIDC_PREFIX}/interaction/${interaction.uid}`,
+      policy: await loginPolicy(deps.hooks),
+    },
+    // A first-party client's grant is made here, bound to the browser's nest-sso session: no
+    // consent page. Others get one until they hold a grant of this session.
+    loadExistingGrant: async (ctx) => {
+      const session = ctx.oidc.session;
+      const client = ctx.oidc.client;
+      if (!session?.accountId || !client) return undefined;
+      const sso = await deps.hooks.ssoSession(ctx, session.accountId);
+      if (!sso) return undefined;
+      // The grant the consent page just made, else the one this session holds for the client.
+      const existingId =
+        (ctx.oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
+        session.grantIdFor(client.clientId);
+      if (existingId) {
+        const existing = await ctx.oidc.provider.Grant.find(existingId);
+        if (existing) return existing;
+      }
+      if (!isFirstParty(client)) return undefined;
+      const scopes = scopeOf(ctx.oidc.params?.scope).split(' ');
+      const grantId = await deps.hooks.createGrant({
+        provider: ctx.oidc.provider,
+        accountId: session.accountId,
+        clientId: client.clientId,
+        scopes,
+        sid: sso.sid,
+      });
+      return ctx.oidc.provider.Grant.find(grantId);
+    },
+    // Refresh tokens for first-party clients without prompt=consent; for others, only with
+    // offline_access (which oidc-provider keeps only after a consent prompt).
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') &&
+      (isFirstParty(client) || code.scopes.has('offline_access')),
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    responseTypes: ['code'],
+    // S256 for every client that uses PKCE, required of public clients (they hold no secret).
+    pkce: { required: (_ctx, client) => client.tokenEndpointAuthMethod === 'none' },
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    claims: {
+      openid: ['sub'],
+      email: ['email'],
+      profile: ['preferred_username'],
+    },
+    // No userinfo endpoint: access tokens are nest-sso authorization tokens for downstream
+    // services; the ID token carries the claims instead.
+    conformIdTokenClaims: false,
+    findAccount: async (_ctx, sub) => {
+      const user = await deps.users.findById(sub);
+      if (!user || !user.isActive) return undefined;
+      return {
+        accountId: user.id,
+        claims: () => ({
+          sub: user.id,
+          email: user.email,
+          preferred_username: user.username ?? undefined,
+        }),
+      };
+    },
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: false },
+      // Access tokens are plain nest-sso authorization tokens, which carry no `cnf` binding, and
+      // every request comes straight from the browser: no DPoP, no pushed requests.
+      dPoP: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.type = 'html';
+          ctx.set('Content-Security-Policy', PAGE_CSP);
+          ctx.body = logoutPage(form, ctx.oidc.client?.clientName);
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.type = 'html';
+          ctx.set('Content-Security-Policy', PAGE_CSP);
+          ctx.body = signedOutPage();
+        },
+      },
+      backchannelLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // Every access token is for the downstream services (SSO_AUTHORIZATION_AUDIENCE).
+        defaultResource: () => config.identity,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, _resource, client) => ({
+          // A client_credentials token carries at most the client's permissions; others
+          // requested are dropped (RFC 6749 section 3.3).
+          scope: permissionsOf(client).join(' '),
+          audience: config.identity,
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: config.authorizationExpiration,
+          jwt: { sign: { alg: signingKey.algorithm } },
+        }),
+      },
+    },
+    ttl: {
+      AccessToken: config.authorizationExpiration,
+      ClientCredentials: config.authorizationExpiration,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 3600,
+      Session: 14 * 24 * 3600,
+      Grant: 14 * 24 * 3600,
+      RefreshToken: 14 * 24 * 3600,
+    },
+    formats: {
+      customizers: {
+        // Access tokens are nest-sso authorization tokens (docs/oidc.md): same claims, issuer,
+        // audiences and header as POST /authorize, so every verifier accepts them unchanged.
+        jwt: async (ctx, token, jwt) => {
+          const now = Math.floor(Date.now() / 1000);
+          const clientId = (token as { clientId: string }).clientId;
+          if (token.kind === 'ClientCredentials') {
+            // The scopes requested, which the provider already held to the client's permissions;
+            // all of the client's permissions when the request named none.
+            const permissions = token.client ? permissionsOf(token.client) : [];
+            const requested =
+              ctx?.oidc.params?.scope === undefined
+                ? permissions
+                : ((token as { scope?: string }).scope ?? '').split(' ');
+            const granted = requested.filter((scope) => permissions.includes(scope));
+            const claims: AuthorizationClaims = {
+              token: AUTHORIZATION_TOKEN,
+              // No session stands behind a client's own token: a fresh id that names none.
+              sid: randomUUID(),
+              cid: clientId,
+              uid: `client:${clientId}`,
+              email: '',
+              scopes: granted,
+              iss: config.identity,
+              aud: config.authorizationAudience,
+              iat: now,
+              exp: now + config.authorizationExpiration,
+              sub: `client:${clientId}`,
+              jti: randomUUID(),
+            };
+            jwt.payload = claims;
+          }
+          if (token.kind === 'AccessToken') {
+            const { accountId, grantId } = token as { accountId: string; grantId: string };
+            jwt.payload = await deps.hooks.accessTokenClaims({
+              accountId,
+              clientId,
+              grantId,
+            });
+          }
+          jwt.header = { typ: 'JWT', kid: signingKey.kid };
+          const grantType = ctx?.oidc.params?.grant_type;
+          deps.onTokenIssued?.(typeof grantType === 'string' ? grantType : 'unknown');
+        },
+      },
+    },
+    // oidc-provider refuses outgoing requests (back-channel logout) to loopback and private
+    // addresses; development and tests run their relying parties on 127.0.0.1.
+    fetch: (url, options) => {
+      if (config.oidcAllowPrivateBackchannel)
+        delete (options as { dispatcher?: unknown }).dispatcher;
+      return fetch(url, options);
+    },
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.set('Content-Security-Policy', PAGE_CSP);
+      ctx.body = errorPage('Sign-in error', out.error_description ?? out.error);
+    },
+  };
+  const provider = new ProviderClass(oidcIssuer(config), configuration);
+  // end_session ends the nest-sso session behind the browser too (oidc-provider has already
+  // ended its own session and sent the back-channel logout tokens).
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    void deps.hooks.endSsoSession(ctx);
+  });
+  provider.proxy = config.trustedProxies.length > 0;
+  // Secrets are stored hashed: compare the presented one's hash, in constant time.
+  provider.Client.prototype.compareClientSecret = function (
+    this: { clientSecret?: string },
+    actual: string,
+  ): boolean {
+    if (!this.clientSecret) return false;
+    const expected = Buffer.from(this.clientSecret, 'hex');
+    const presented = Buffer.from(hashClientSecret(actual), 'hex');
+    return expected.length === presented.length && timingSafeEqual(expected, presented);
+  };
+  // Every ID token names its session (sid), whatever the client registered: relying parties
+  // match back-channel logout tokens to it.
+  provider.Client.prototype.includeSid = () => true;
+  return provider;
+}
+
+/** The permissions registered for a client (`oidc_clients.permissions`). */
+function permissionsOf(client: object): string[] {
+  const permissions = (client as { permissions?: unknown }).permissions;
+  return Array.isArray(permissions) ? (permissions as string[]) : [];
+}
+
+export type { KoaContextWithOIDC };
+
+/**
+ * oidc-provider's interaction policy, with one more reason to ask for a login: the browser's
+ * nest-sso session (SSO cookie) has ended or belongs to another user, so revoking the session
+ * (GET /sessions, logout, admin, password change, deactivation) signs the browser out.
+ */
+async function loginPolicy(hooks: OidcHooks) {
+  const { interactionPolicy } = await import('oidc-provider');
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  login.checks.add(
+    new interactionPolicy.Check(
+      'sso_session_ended',
+      'End-User authentication is required',
+      'login_required',
+      async (ctx) => {
+        const accountId = ctx.oidc.session?.accountId;
+        if (!accountId) return false; // the stock no_session check asks for a login
+        return (await hooks.ssoSession(ctx, accountId)) === null;
+      },
+    ),
+    0,
+  );
+  return policy;
+}
+
+/** The requested scope parameter (a string), `openid` when absent. */
+export function scopeOf(value: unknown): string {
+  return typeof value === 'string' ? value : 'openid';
+}

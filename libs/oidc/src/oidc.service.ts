@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import type { FastifyInstance } from 'fastify';
+import type Provider from 'oidc-provider';
+import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { AuthorizationPayloadBuilder, LoginUseCase } from '@nest-sso/auth';
+import { KeyStore } from '@nest-sso/keys';
+import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
+import { Actors } from '@nest-sso/audit';
+import { IpRateLimiter } from '@nest-sso/throttling';
+import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
+import { UsersService } from '@nest-sso/users';
+import { handleInteraction, InteractionDeps, SSO_COOKIE } from './interaction.handler';
+import { OidcMetrics } from './oidc-metrics';
+import { bindGrantToSession, deleteExpiredPayloads } from './oidc-adapter';
+import { createOidcProvider, OIDC_PREFIX, OidcHooks } from './oidc-provider.factory';
+
+/** The OpenID Connect scopes a grant may hold (others are dropped). */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+
+/** Expired payloads deleted per cleanup round, so that one round never holds the table long. */
+const CLEANUP_BATCH = 1000;
+/** Seconds between cleanup rounds. */
+const CLEANUP_INTERVAL = 60;
+
+/**
+ * Runs the OpenID Connect provider under `/oidc`: builds it for the identity's current signing
+ * key (again when the key store rotates to another key, so ID tokens and access tokens are
+ * always signed by the key the JWKS names active), mounts it on the Fastify instance, and deletes
+ * expired payloads in bounded rounds.
+ */
+@Injectable()
+export class OidcService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Oidc');
+  private built: { kid: string; provider: Promise<Provider> } | null = null;
+  private readonly cookieKeys: string[];
+  private cleanup: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(SSO_CONFIG) private readonly config: SsoConfig,
+    private readonly keyStore: KeyStore,
+    private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly httpAdapterHost: HttpAdapterHost,
+    private readonly tokens: TokensService,
+    private readonly sessions: SessionsService,
+    private readonly ipLimiter: IpRateLimiter,
+    private readonly moduleRef: ModuleRef,
+    private readonly metrics: OidcMetrics,
+  ) {
+    this.cookieKeys = config.oidcCookieKeys ?? [randomBytes(32).toString('base64url')];
+  }
+
+  onModuleInit(): void {
+    if (!this.config.oidcCookieKeys) {
+      this.logger.warn(
+        'SSO_OIDC_COOKIE_KEYS is not set: browser sign-ins use a per-process cookie key',
+      );
+    }
+    const fastify = this.httpAdapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    // Outside an HTTP application (the CLI) there is nothing to mount.
+    if (fastify) this.mount(fastify);
+    this.cleanup = setInterval(() => void this.deleteExpired(), CLEANUP_INTERVAL * 1000);
+    this.cleanup.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.cleanup);
+  }
+
+  /** The provider for the current signing key. */
+  provider(): Promise<Provider> {
+    const key = this.keyStore.current.signingKey(this.config.identity);
+    if (!key) throw new Error(`No signing key for "${this.config.identity}"`);
+    if (this.built?.kid !== key.kid) {
+      const provider = createOidcProvider({
+        config: this.config,
+        dataSource: this.dataSource,
+        users: this.users,
+        signingKey: key,
+        cookieKeys: this.cookieKeys,
+        hooks: this.hooks,
+        onTokenIssued: (grantType) => this.metrics.tokensIssued.inc({ grant_type: grantType }),
+      });
+      this.built = { kid: key.kid, provider };
+      void provider.then((p) =>
+        p.on('server_error', (_ctx, error: Error) =>
+          this.logger.error(`OIDC server error: ${error.message}`),
+        ),
+      );
+      provider.catch(() => {
+        if (this.built?.provider === provider) this.built = null;
+      });
+    }
+    return this.built.provider;
+  }
+
+  /** The active nest-sso session of SSO cookie `token` if it is `accountId`'s; `null` otherwise. */
+  private async ssoSession(
+    token: string | undefined,
+    accountId: string,
+  ): Promise<{ sid: string } | null> {
+    if (!token) return null;
+    try {
+      const claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
+      if (claims.uid !== accountId) return null;
+      await this.sessions.requireActive(claims.sid, claims.uid);
+      return { sid: claims.sid };
+    } catch {
+      return null;
+    }
+  }
+
+  private readonly createGrant: OidcHooks['createGrant'] = async (input) => {
+    const grant = new input.provider.Grant({
+      accountId: input.accountId,
+      clientId: input.clientId,
+    });
+    grant.addOIDCScope(input.scopes.filter((scope) => OIDC_SCOPES.has(scope)).join(' '));
+    // Access tokens are for the downstream services: the resource every token is issued for.
+    grant.addResourceScope(this.config.identity, '');
+    const grantId = await grant.save();
+    await bindGrantToSession(this.dataSource, grantId, input.sid);
+    return grantId;
+  };
+
+  private readonly hooks: OidcHooks = {
+    ssoSession: (ctx, accountId) =>
+      this.ssoSession(ctx.cookies.get(SSO_COOKIE, { signed: false }), accountId),
+    createGrant: this.createGrant,
+    endSsoSession: async (ctx) => {
+      const token = ctx.cookies.get(SSO_COOKIE, { signed: false });
+      ctx.cookies.set(SSO_COOKIE, null, { signed: false, path: '/' });
+      if (!token) return;
+      try {
+        const claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
+        await this.moduleRef
+          .get(EndSessionsUseCase, { strict: false })
+          .one(claims.sid, 'logout', Actors.user(claims.uid, ctx.ip), claims.uid);
+      } catch (error) {
+        this.logger.warn(`Could not end the session at end_session: ${(error as Error).message}`);
+      }
+    },
+    accessTokenClaims: async ({ accountId, clientId, grantId }) => {
+      const rows = await this.dataSource.query<{ sso_session_id: string | null }[]>(
+        `SELECT sso_session_id FROM oidc_payloads WHERE model = 'Grant' AND id = $1`,
+        [grantId],
+      );
+      const sid = rows[0]?.sso_session_id;
+      const user = await this.users.findById(accountId);
+      if (!sid || !user) throw new Error('The grant has no active session');
+      const builder = this.moduleRef.get(AuthorizationPayloadBuilder, { strict: false });
+      return builder.build({
+        user,
+        session: { sid, cid: clientId } as SessionClaims,
+        membership: null,
+        issuedAt: Math.floor(Date.now() / 1000),
+      });
+    },
+  };
+
+  private interactionDeps(): InteractionDeps {
+    return {
+      login: () => this.moduleRef.get(LoginUseCase, { strict: false }),
+      ipLimiter: this.ipLimiter,
+      csrfKey: this.cookieKeys[0],
+      secureCookies: this.config.publicUrl.startsWith('https:'),
+      ssoSession: (token, accountId) => this.ssoSession(token, accountId),
+      createGrant: this.createGrant,
+      onLogin: (clientId) => this.metrics.logins.inc({ client_id: clientId }),
+    };
+  }
+
+  /** Deletes one bounded batch of expired payloads; returns how many went. */
+  async deleteExpired(): Promise<number> {
+    try {
+      return await deleteExpiredPayloads(this.dataSource, CLEANUP_BATCH);
+    } catch (error) {
+      this.logger.warn(`Could not delete expired OIDC payloads: ${(error as Error).message}`);
+      return 0;
+    }
+  }
+
+  private mount(fastify: FastifyInstance): void {
+    const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const path = req.url!.slice(OIDC_PREFIX.length) || '/';
+      if (req.method === 'GET' && (path === '/jwks' || path.startsWith('/jwks?'))) {
+        // One JWKS document: the key module's, whatever the URL it is read at.
+        const { json, etag } = this.keyStore.current.jwks;
+        res.writeHead(200, { 'content-type': 'application/json', etag });
+        res.end(json);
+        return;
+      }
+      const provider = await this.provider();
+      if (path.startsWith('/interaction/')) {
+        await handleInteraction(this.interactionDeps(), provider, req, res, path);
+        return;
+      }
+      // oidc-provider routes relative to its mount point, as Express would strip the prefix.
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
+      req.url = path;
+      await new Promise<void>((resolve) => {
+        res.once('finish', resolve);
+        res.once('close', resolve);
+        void provider.callback()(req, res);
+      });
+    };
+    void fastify.register((instance, _options, done) => {
+      // oidc-provider reads request bodies itself: leave the stream unread here.
+      instance.removeAllContentTypeParsers();
+      instance.addContentTypeParser('*', (_request, _payload, next) => next(null));
+      const route = (
+        request: { raw: IncomingMessage },
+        reply: { raw: ServerResponse; hijack(): void },
+      ) => {
+        reply.hijack();
+        return handle(request.raw, reply.raw).catch((error: unknown) => {
+          this.logger.error(`OIDC request failed: ${(error as Error).message}`);
+          if (!reply.raw.headersSent) reply.raw.writeHead(500).end();
+        });
+      };
+      instance.all(OIDC_PREFIX, route);
+      instance.all(`${OIDC_PREFIX}/*`, route);
+      done();
+    });
+  }
+}
