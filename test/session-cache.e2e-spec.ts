@@ -13,7 +13,8 @@ const PASSWORD = 'the right password';
 /**
  * Two server processes on one PostgreSQL, each caching session checks (`SSO_SESSION_CACHE_TTL`,
  * here 60 s so that only invalidation can end a cached check): a session ended, a user
- * deactivated or a membership removed through one door is refused by both processes at once, and
+ * deactivated or a membership removed through one door is refused by the process that made the
+ * change at once and by the other as the notification arrives (PostgreSQL NOTIFY), and
  * while a process's listener is lost it reads every check through.
  */
 describe('Session-check cache across two server processes', () => {
@@ -77,6 +78,27 @@ describe('Session-check cache across two server processes', () => {
   /** `POST /authorize` on both processes; the statuses. */
   const authorizeOnBoth = (session: string, body: object = {}) =>
     Promise.all(servers.map(async (s) => (await post(s, '/authorize', body, session)).status));
+  /**
+   * Both processes refuse: the one that made the change at once (it dropped the check before it
+   * answered), the other as the notification reaches it. PostgreSQL sends it at the commit, and
+   * the change's answer waits for its echo; on a loaded machine the other process may still take
+   * a few milliseconds to read it, so it gets up to 2 s (the cache would keep it for 60).
+   */
+  const refusedByBoth = async (
+    session: string,
+    expected: number,
+    body: object = {},
+    at?: number,
+  ) => {
+    if (at !== undefined) {
+      expect((await post(servers[at], '/authorize', body, session)).status).toBe(expected);
+    }
+    await waitFor(
+      async () => (await authorizeOnBoth(session, body)).every((status) => status === expected),
+      `both processes to answer ${expected}`,
+      2_000,
+    );
+  };
   const sidOf = (token: string) =>
     (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
   const listenerBackends = async () =>
@@ -107,7 +129,7 @@ describe('Session-check cache across two server processes', () => {
     ]);
   });
 
-  it('should refuse a session ended on one process on the other at once', async () => {
+  it('should refuse a session ended on one process at once, and on the other as the notification arrives', async () => {
     const email = await newUser();
     for (let round = 0; round < 5; round++) {
       const session = await login(email);
@@ -115,19 +137,19 @@ describe('Session-check cache across two server processes', () => {
       expect(await authorizeOnBoth(session)).toEqual([200, 200]);
       expect(await authorizeOnBoth(session)).toEqual([200, 200]);
       expect((await post(servers[round % 2], '/logout', {}, session)).status).toBe(204);
-      expect(await authorizeOnBoth(session)).toEqual([401, 401]);
+      await refusedByBoth(session, 401, {}, round % 2);
     }
   });
 
-  it('should refuse the sessions of a user deactivated through the CLI on both processes at once', async () => {
+  it('should refuse the sessions of a user deactivated through the CLI on both processes as the notification arrives', async () => {
     const email = await newUser();
     const sessions = [await login(email), await login(email)];
     for (const session of sessions) expect(await authorizeOnBoth(session)).toEqual([200, 200]);
     await cli(['users:deactivate', '--email', email]);
-    for (const session of sessions) expect(await authorizeOnBoth(session)).toEqual([401, 401]);
+    for (const session of sessions) await refusedByBoth(session, 401);
   });
 
-  it('should refuse an account whose membership was removed through the CLI on both processes at once', async () => {
+  it('should refuse an account whose membership was removed through the CLI on both processes as the notification arrives', async () => {
     const email = await newUser();
     const account = `cache-${randomUUID().slice(0, 8)}`;
     await cli(['accounts:create', '--name', account]);
@@ -135,7 +157,7 @@ describe('Session-check cache across two server processes', () => {
     const session = await login(email);
     expect(await authorizeOnBoth(session, { account })).toEqual([200, 200]);
     await cli(['memberships:remove', '--account', account, '--email', email]);
-    expect(await authorizeOnBoth(session, { account })).toEqual([403, 403]);
+    await refusedByBoth(session, 403, { account });
     expect(await authorizeOnBoth(session)).toEqual([200, 200]);
   });
 
@@ -182,7 +204,7 @@ describe('Session-check cache across two server processes', () => {
     await waitFor(
       async () => (await authorizeOnBoth(another)).every((status) => status === 401),
       'both processes to refuse the revoked session',
-      1_000,
+      2_000,
     );
   });
 });

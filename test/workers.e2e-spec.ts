@@ -128,11 +128,15 @@ describe('HTTP workers (SSO_WORKERS)', () => {
 describe('SSO_WORKERS on the embedded database', () => {
   it('should serve from one process and say why', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nest-sso-workers-'));
-    const server = await startServerProcess({
-      SSO_DATA_DIR: join(root, 'data'),
-      SSO_KEY_STORE_ROOT: join(root, 'keys'),
-      SSO_WORKERS: '2',
-    });
+    // PGlite's first start (creating and migrating the database) is slow on a busy machine.
+    const server = await startServerProcess(
+      {
+        SSO_DATA_DIR: join(root, 'data'),
+        SSO_KEY_STORE_ROOT: join(root, 'keys'),
+        SSO_WORKERS: '2',
+      },
+      90_000,
+    );
     try {
       expect(server.output()).toContain(
         'SSO_WORKERS=2 ignored: the embedded database is single-process',
@@ -142,5 +146,5 @@ describe('SSO_WORKERS on the embedded database', () => {
     } finally {
       await server.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });

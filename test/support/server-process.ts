@@ -74,7 +74,10 @@ export interface ServerProcess {
  * Starts the identity server as a separate process with `env` (nothing of this process's
  * environment but PATH and HOME), and waits until `/health/live` answers.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<ServerProcess> {
   const bundle = await buildServer();
   const port = await freePort();
   const child = spawn(process.execPath, [bundle], {
@@ -107,7 +110,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       return (await fetch(`${url}/health/live`).catch(() => null))?.ok;
     },
     'the server process to answer',
-    30_000,
+    timeoutMs,
   );
   return {
     url,
