@@ -185,6 +185,16 @@ describe('Admin API', () => {
       via: 'admin_api',
       reason: 'user_updated',
     });
+
+    // Switching a user off and on are their own events; a PATCH that changes nothing records none.
+    const reasons = async () =>
+      (await t.app.get(AuditService).list({ userId: user.id, limit: 10 }))
+        .filter((e) => e.type === 'admin_action')
+        .map((e) => e.reason);
+    await as(adminToken).patch(`/admin/users/${user.id}`, { is_active: false }).expect(200);
+    await as(adminToken).patch(`/admin/users/${user.id}`, { is_active: false }).expect(200);
+    await as(adminToken).patch(`/admin/users/${user.id}`, { is_active: true }).expect(200);
+    expect(await reasons()).toEqual(['user_activated', 'user_deactivated', 'user_updated']);
   });
 
   const expectError = (response: request.Response, status: number, code: string) => {

@@ -97,6 +97,17 @@ describe('Methods and media types', () => {
     expect(response.body).toMatchObject({ code: 'not_found' });
   });
 
+  it('should answer 404, not 405, to a missing file under a GET wildcard (the /docs assets)', async () => {
+    // `/docs/*` takes GET and HEAD; a file that is not there is missing, whatever HEAD matches.
+    for (const method of ['get', 'head'] as const) {
+      const response = await request(t.app.getHttpServer())[method]('/docs/no-such-file.js');
+      expect(response.status).toBe(404);
+      expect(response.headers.allow).toBeUndefined();
+    }
+    const asset = await request(t.app.getHttpServer()).get('/docs/swagger-ui.css');
+    expect(asset.status).toBe(200);
+  });
+
   const bodyRoutes = routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method));
   it.each(
     bodyRoutes.flatMap((r) =>

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import type { FieldError } from '@nest-sso/common';
 import { preparedQuery } from '@nest-sso/database';
-import { assertValid, characterCount, UserRules, validPermissions } from '@nest-sso/users';
+import { assertValid, characterCount, validPermissions } from '@nest-sso/users';
 import { Account } from './account.entity';
 import { AccountConflictError, AccountNotFoundError } from './accounts.errors';
 import { Membership } from './membership.entity';

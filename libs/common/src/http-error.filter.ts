@@ -99,9 +99,13 @@ export class HttpErrorFilter implements ExceptionFilter {
     const router = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!router) return [];
     const url = request.url.split('?')[0];
-    return METHODS.filter(
+    // A route of this very method that answered 404 (a static file that is not there) is a 404.
+    if (router.findRoute({ method: request.method as HTTPMethods, url }) !== null) return [];
+    const allowed = METHODS.filter(
       (method) => method !== request.method && router.findRoute({ method, url }) !== null,
     );
+    // HEAD alone is the shadow of a GET route (a wildcard's), never a path to point a client at.
+    return allowed.length === 1 && allowed[0] === 'HEAD' ? [] : allowed;
   }
 
   private toBody(exception: unknown): ErrorBody {

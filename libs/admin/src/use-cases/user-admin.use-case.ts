@@ -60,9 +60,16 @@ export class UserAdminUseCase {
     id: string,
     changes: UserChanges,
   ): Promise<{ user: User; endedSessions: number }> {
-    await this.get(id);
+    const before = await this.get(id);
     const user = (await conflicts(() => this.users.update(id, changes)))!;
-    await this.record(actor, 'user_updated', id);
+    const { isActive, ...fields } = changes;
+    // Activation is its own event, so that an auditor finds who switched a user off or on.
+    if (Object.values(fields).some((value) => value !== undefined)) {
+      await this.record(actor, 'user_updated', id);
+    }
+    if (isActive !== undefined && isActive !== before.isActive) {
+      await this.record(actor, isActive ? 'user_activated' : 'user_deactivated', id);
+    }
     const ended =
       changes.isActive === false ? await this.endSessions.allOf(id, 'user_deactivated', actor) : [];
     return { user, endedSessions: ended.length };
