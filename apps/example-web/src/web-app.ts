@@ -21,9 +21,10 @@ export class ExampleWebApp {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.route(req, res).catch((error: unknown) => {
       this.log(`${req.method} ${req.url?.split('?')[0]} failed: ${describe(error)}`);
-      if (!res.headersSent)
-        this.html(res, 500, errorPage(this.settings.appName, 'Something went wrong.'));
-      else res.end();
+      if (res.headersSent) res.end();
+      else if (error instanceof ProviderUnavailable)
+        this.html(res, 503, errorPage(this.settings.appName, error.message));
+      else this.html(res, 500, errorPage(this.settings.appName, 'Something went wrong.'));
     });
   };
 
@@ -206,7 +207,8 @@ export class ExampleWebApp {
   private provider(): Promise<{ config: oidc.Configuration; logout: LogoutTokenVerifier }> {
     this.discovered ??= this.discover().catch((error: unknown) => {
       this.discovered = undefined;
-      throw error;
+      this.log(`OpenID Connect discovery failed: ${describe(error)}`);
+      throw new ProviderUnavailable();
     });
     return this.discovered;
   }
@@ -277,6 +279,13 @@ export class ExampleWebApp {
       ...list,
       `${name}=${value}; Path=/; HttpOnly; SameSite=Lax${secure}${maxAge}`,
     ]);
+  }
+}
+
+/** Discovery failed: the identity server is down or not an OpenID Provider (yet). */
+class ProviderUnavailable extends Error {
+  constructor() {
+    super('The sign-in service is not reachable right now. Please try again in a moment.');
   }
 }
 
