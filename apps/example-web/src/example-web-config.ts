@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 type Env = Record<string, string | undefined>;
 
 /** The example web app's settings (see docs/browser-sso.md), read once from the environment. */
@@ -44,7 +46,7 @@ export function exampleWebConfig(env: Env): ExampleWebConfig {
     appName: env.APP_NAME ?? 'Example web app',
     issuer: url(env, 'OIDC_ISSUER', 'http://localhost:3000/oidc'),
     clientId,
-    clientSecret: env.OIDC_CLIENT_SECRET || undefined,
+    clientSecret: clientSecret(env),
     redirectUri,
     postLogoutRedirectUri: url(
       env,
@@ -56,6 +58,20 @@ export function exampleWebConfig(env: Env): ExampleWebConfig {
     exampleServiceUrl: url(env, 'EXAMPLE_SERVICE_URL', 'http://localhost:3001'),
     cookieName: `example_web_${clientId.replace(/[^A-Za-z0-9]/g, '_')}`,
   };
+}
+
+/** OIDC_CLIENT_SECRET, or the first line of the file OIDC_CLIENT_SECRET_FILE names (a Compose secret). */
+function clientSecret(env: Env): string | undefined {
+  if (env.OIDC_CLIENT_SECRET_FILE) {
+    try {
+      return readFileSync(env.OIDC_CLIENT_SECRET_FILE, 'utf8').split('\n')[0].trim() || undefined;
+    } catch (error) {
+      throw new Error(
+        `OIDC_CLIENT_SECRET_FILE cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
+  }
+  return env.OIDC_CLIENT_SECRET || undefined;
 }
 
 function url(env: Env, name: string, fallback: string): URL {
