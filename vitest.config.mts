@@ -16,6 +16,7 @@ const LIBS = [
   'keys',
   'logging',
   'metrics',
+  'oidc',
   'sessions',
   'sso-client',
   'throttling',

@@ -8,6 +8,7 @@ import { DatabaseModule } from '@nest-sso/database';
 import { HealthModule } from '@nest-sso/health';
 import { KeysModule } from '@nest-sso/keys';
 import { MetricsModule } from '@nest-sso/metrics';
+import { OidcModule } from '@nest-sso/oidc';
 
 export interface AppModuleOptions extends ConfigModuleOptions {
   auth?: AuthModuleOptions;
@@ -27,6 +28,7 @@ export class AppModule {
         MetricsModule,
         AuthModule.forRoot(options.auth),
         AdminApiModule,
+        OidcModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

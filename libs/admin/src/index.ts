@@ -2,6 +2,7 @@ export * from './admin-api.module';
 export * from './admin.guard';
 export * from './admin.module';
 export * from './use-cases/account-admin.use-case';
+export * from './use-cases/client-admin.use-case';
 export * from './use-cases/session-admin.use-case';
 export * from './use-cases/user-admin.use-case';
 export {

@@ -153,6 +153,12 @@ export function parseConfig(env: Env): SsoConfig {
     redisUrl: redisUrl(secret('REDIS_URL')),
     trustedProxies: trustedProxies(list(read, 'SSO_TRUSTED_PROXIES') ?? []),
     corsOrigins: list(read, 'SSO_CORS_ORIGINS'),
+    oidcCookieKeys: oidcCookieKeys(secret('SSO_OIDC_COOKIE_KEYS')),
+    oidcAllowPrivateBackchannel: boolean(
+      read,
+      'SSO_OIDC_ALLOW_PRIVATE_BACKCHANNEL',
+      nodeEnv !== 'production',
+    ),
     metricsToken: secret('SSO_METRICS_TOKEN') ?? null,
     bootstrapAdmin: bootstrapAdmin(read('SSO_ADMIN_EMAIL'), secret('SSO_ADMIN_PASSWORD')),
     argon2: {
@@ -165,6 +171,19 @@ export function parseConfig(env: Env): SsoConfig {
 }
 
 type Read = (name: string) => string | undefined;
+
+/** Comma-separated cookie signing keys, each at least 32 characters. */
+function oidcCookieKeys(raw: string | undefined): string[] | null {
+  if (raw === undefined) return null;
+  const keys = raw.split(',').map((key) => key.trim());
+  if (keys.length === 0 || keys.some((key) => key.length < 32)) {
+    throw new ConfigError(
+      'SSO_OIDC_COOKIE_KEYS',
+      'must be comma-separated keys of 32 characters or more',
+    );
+  }
+  return keys;
+}
 
 /**
  * An audience list, defaulting to the identity. `<identity>/admin` is the admin API's own

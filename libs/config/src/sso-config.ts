@@ -127,6 +127,14 @@ export interface SsoConfig {
   readonly metricsToken: string | null;
   /** Origins allowed by CORS; `null`: CORS off; `['*']`: any origin. */
   readonly corsOrigins: string[] | null;
+  /**
+   * Keys that sign the OpenID Connect provider's browser cookies, newest first (older ones still
+   * verify); `null`: a random key per process (browser sign-ins do not survive a restart or reach
+   * another replica).
+   */
+  readonly oidcCookieKeys: string[] | null;
+  /** Whether back-channel logout may call loopback and private addresses (dev and tests). */
+  readonly oidcAllowPrivateBackchannel: boolean;
   readonly argon2: {
     readonly memoryCost: number;
     readonly timeCost: number;

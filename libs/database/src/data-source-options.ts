@@ -6,6 +6,7 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { SessionsSecurityAudit1764100000000 } from './migrations/1764100000000-sessions-security-audit';
 import { AuditActor1764200000000 } from './migrations/1764200000000-audit-actor';
 import { LoginNames1764300000000 } from './migrations/1764300000000-login-names';
+import { Oidc1764500000000 } from './migrations/1764500000000-oidc';
 
 /** Every migration, in order. Listed explicitly so that the built output needs no file globbing. */
 export const MIGRATIONS = [
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   SessionsSecurityAudit1764100000000,
   AuditActor1764200000000,
   LoginNames1764300000000,
+  Oidc1764500000000,
 ];
 
 /** Marks, in `extra`, a pg connection to the embedded database: one session shared by all. */

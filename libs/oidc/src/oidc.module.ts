@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { KeysModule } from '@nest-sso/keys';
+import { UsersModule } from '@nest-sso/users';
+import { ClientsModule } from './clients.module';
+import { OidcService } from './oidc.service';
+
+/** The OpenID Connect provider (oidc-provider) under `/oidc`, on our users, sessions and keys. */
+@Module({
+  imports: [ClientsModule, KeysModule, UsersModule],
+  providers: [OidcService],
+  exports: [OidcService],
+})
+export class OidcModule {}
