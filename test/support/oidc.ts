@@ -70,3 +70,55 @@ export async function ssoClientVerifier(t: OidcTestApp): Promise<SsoTokenVerifie
   }).compile();
   return module.get(SsoTokenVerifier);
 }
+
+/** A browser without JavaScript: fetch with a cookie jar, redirects followed by hand. */
+export class TestBrowser {
+  readonly cookies = new Map<string, string>();
+
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) {
+      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    }
+    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = cookie.split(';');
+      const [name, ...value] = pair.trim().split('=');
+      const expired = attributes.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a));
+      if (expired || value.join('=') === '') this.cookies.delete(name);
+      else this.cookies.set(name, value.join('='));
+    }
+    return response;
+  }
+
+  /** Follows redirects on `base` until one leaves it (or a page answers); the last response. */
+  async follow(url: string, base: string): Promise<{ response: Response; url: string }> {
+    let current = url;
+    for (let hops = 0; hops < 10; hops++) {
+      const response = await this.request(current);
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) {
+        return { response, url: current };
+      }
+      current = new URL(location, current).href;
+      if (!current.startsWith(base)) return { response, url: current };
+    }
+    throw new Error('Too many redirects');
+  }
+
+  /** Posts a urlencoded form. */
+  post(url: string, form: Record<string, string>): Promise<Response> {
+    return this.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+  }
+}
+
+/** The hidden CSRF token of a hosted page. */
+export function csrfOf(html: string): string {
+  const match = /name="csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('No CSRF token on the page');
+  return match[1];
+}

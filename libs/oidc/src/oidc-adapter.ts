@@ -36,9 +36,9 @@ export function createOidcAdapter(dataSource: DataSource): new (model: string) =
       // A grant-bound payload is bound to its grant's nest-sso session.
       await dataSource.query(
         `INSERT INTO oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, sso_session_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7,
+         VALUES ($1, $2, $3, $4::varchar, $5, $6, $7,
                  CASE WHEN $8::boolean THEN (SELECT sso_session_id FROM oidc_payloads
-                                              WHERE model = 'Grant' AND id = $4) END)
+                                              WHERE model = 'Grant' AND id = $4::varchar) END)
          ON CONFLICT (model, id) DO UPDATE
            SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, uid = EXCLUDED.uid,
                user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at`,
@@ -165,5 +165,6 @@ export function clientMetadata(client: OidcClient): AdapterPayload {
     scope: 'openid profile email offline_access',
     // The permissions a client_credentials token may carry (extraClientMetadata).
     permissions: client.permissions,
+    first_party: client.firstParty,
   };
 }

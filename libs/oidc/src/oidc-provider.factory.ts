@@ -7,6 +7,7 @@ import type { SigningKey } from '@nest-sso/keys';
 import { AUTHORIZATION_TOKEN, type AuthorizationClaims } from '@nest-sso/tokens';
 import type { UsersService } from '@nest-sso/users';
 import { createOidcAdapter } from './oidc-adapter';
+import { errorPage, PAGE_CSP } from './pages';
 
 /** Where the provider is mounted, below the public URL; its issuer is the public URL plus this. */
 export const OIDC_PREFIX = '/oidc';
@@ -26,6 +27,35 @@ export interface OidcProviderDeps {
   cookieKeys: string[];
   /** Called once per token issued, with its grant type (metrics). */
   onTokenIssued?: (grantType: string) => void;
+  hooks: OidcHooks;
+}
+
+/** What the provider asks of nest-sso's sessions while it runs. */
+export interface OidcHooks {
+  /**
+   * The active nest-sso session behind this browser's SSO cookie, if its user is `accountId`;
+   * `null` otherwise (no cookie, ended session, another user).
+   */
+  ssoSession(ctx: KoaContextWithOIDC, accountId: string): Promise<{ sid: string } | null>;
+  /** A new grant of `scopes` for the client, bound to nest-sso session `sid`; its id. */
+  createGrant(input: {
+    provider: Provider;
+    accountId: string;
+    clientId: string;
+    scopes: string[];
+    sid: string;
+  }): Promise<string>;
+  /** The claims of a user's access token: a nest-sso authorization token. */
+  accessTokenClaims(input: {
+    accountId: string;
+    clientId: string;
+    grantId: string;
+  }): Promise<AuthorizationClaims>;
+}
+
+/** Whether a client is first-party (skips consent, gets refresh tokens without prompt=consent). */
+export function isFirstParty(client: object): boolean {
+  return (client as { first_party?: unknown }).first_party === true;
 }
 
 /** SHA-256 of a client secret, hex: what `oidc_clients.secret_hash` stores. */
@@ -57,7 +87,40 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       token_endpoint_auth_method: 'client_secret_basic',
     },
     enabledJWA: { idTokenSigningAlgValues: [signingKey.algorithm] },
-    extraClientMetadata: { properties: ['permissions'] },
+    extraClientMetadata: { properties: ['permissions', 'first_party'] },
+    interactions: {
+      url: (_ctx, interaction) => `${OIDC_PREFIX}/interaction/${interaction.uid}`,
+      policy: await loginPolicy(deps.hooks),
+    },
+    // A first-party client's grant is made here, bound to the browser's nest-sso session: no
+    // consent page. Others get one until they hold a grant of this session.
+    loadExistingGrant: async (ctx) => {
+      const session = ctx.oidc.session;
+      const client = ctx.oidc.client;
+      if (!session?.accountId || !client) return undefined;
+      const sso = await deps.hooks.ssoSession(ctx, session.accountId);
+      if (!sso) return undefined;
+      const existingId = session.grantIdFor(client.clientId);
+      if (existingId) {
+        const existing = await ctx.oidc.provider.Grant.find(existingId);
+        if (existing) return existing;
+      }
+      if (!isFirstParty(client)) return undefined;
+      const scopes = scopeOf(ctx.oidc.params?.scope).split(' ');
+      const grantId = await deps.hooks.createGrant({
+        provider: ctx.oidc.provider,
+        accountId: session.accountId,
+        clientId: client.clientId,
+        scopes,
+        sid: sso.sid,
+      });
+      return ctx.oidc.provider.Grant.find(grantId);
+    },
+    // Refresh tokens for first-party clients without prompt=consent; for others, only with
+    // offline_access (which oidc-provider keeps only after a consent prompt).
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') &&
+      (isFirstParty(client) || code.scopes.has('offline_access')),
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     responseTypes: ['code'],
     // S256 for every client that uses PKCE, required of public clients (they hold no secret).
@@ -120,7 +183,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       customizers: {
         // Access tokens are nest-sso authorization tokens (docs/oidc.md): same claims, issuer,
         // audiences and header as POST /authorize, so every verifier accepts them unchanged.
-        jwt: (ctx, token, jwt) => {
+        jwt: async (ctx, token, jwt) => {
           const now = Math.floor(Date.now() / 1000);
           const clientId = (token as { clientId: string }).clientId;
           if (token.kind === 'ClientCredentials') {
@@ -149,6 +212,14 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
             };
             jwt.payload = claims;
           }
+          if (token.kind === 'AccessToken') {
+            const { accountId, grantId } = token as { accountId: string; grantId: string };
+            jwt.payload = await deps.hooks.accessTokenClaims({
+              accountId,
+              clientId,
+              grantId,
+            });
+          }
           jwt.header = { typ: 'JWT', kid: signingKey.kid };
           deps.onTokenIssued?.(
             token.kind === 'ClientCredentials' ? 'client_credentials' : 'authorization_code',
@@ -165,7 +236,8 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     },
     renderError: (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = errorPage(out.error, out.error_description);
+      ctx.set('Content-Security-Policy', PAGE_CSP);
+      ctx.body = errorPage('Sign-in error', out.error_description ?? out.error);
     },
   };
   const provider = new ProviderClass(oidcIssuer(config), configuration);
@@ -189,17 +261,34 @@ function permissionsOf(client: object): string[] {
   return Array.isArray(permissions) ? (permissions as string[]) : [];
 }
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(value: string | undefined): string {
-  return (value ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-}
-
-function errorPage(error: string, description: string | undefined): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head>
-<body><main><h1>Sign-in error</h1><p><code>${escapeHtml(error)}</code></p><p>${escapeHtml(description)}</p></main></body></html>`;
-}
-
 export type { KoaContextWithOIDC };
+
+/**
+ * oidc-provider's interaction policy, with one more reason to ask for a login: the browser's
+ * nest-sso session (SSO cookie) has ended or belongs to another user, so revoking the session
+ * (GET /sessions, logout, admin, password change, deactivation) signs the browser out.
+ */
+async function loginPolicy(hooks: OidcHooks) {
+  const { interactionPolicy } = await import('oidc-provider');
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  login.checks.add(
+    new interactionPolicy.Check(
+      'sso_session_ended',
+      'End-User authentication is required',
+      'login_required',
+      async (ctx) => {
+        const accountId = ctx.oidc.session?.accountId;
+        if (!accountId) return false; // the stock no_session check asks for a login
+        return (await hooks.ssoSession(ctx, accountId)) === null;
+      },
+    ),
+    0,
+  );
+  return policy;
+}
+
+/** The requested scope parameter (a string), `openid` when absent. */
+export function scopeOf(value: unknown): string {
+  return typeof value === 'string' ? value : 'openid';
+}

@@ -1,15 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import type { FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
+import { AuthorizationPayloadBuilder, LoginUseCase } from '@nest-sso/auth';
 import { KeyStore } from '@nest-sso/keys';
+import { SessionsService } from '@nest-sso/sessions';
+import { IpRateLimiter } from '@nest-sso/throttling';
+import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
 import { UsersService } from '@nest-sso/users';
-import { deleteExpiredPayloads } from './oidc-adapter';
-import { createOidcProvider, OIDC_PREFIX } from './oidc-provider.factory';
+import { handleInteraction, InteractionDeps, SSO_COOKIE } from './interaction.handler';
+import { bindGrantToSession, deleteExpiredPayloads } from './oidc-adapter';
+import { createOidcProvider, OIDC_PREFIX, OidcHooks } from './oidc-provider.factory';
+
+/** The OpenID Connect scopes a grant may hold (others are dropped). */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 
 /** Expired payloads deleted per cleanup round, so that one round never holds the table long. */
 const CLEANUP_BATCH = 1000;
@@ -35,6 +43,10 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly httpAdapterHost: HttpAdapterHost,
+    private readonly tokens: TokensService,
+    private readonly sessions: SessionsService,
+    private readonly ipLimiter: IpRateLimiter,
+    private readonly moduleRef: ModuleRef,
   ) {
     this.cookieKeys = config.oidcCookieKeys ?? [randomBytes(32).toString('base64url')];
   }
@@ -67,6 +79,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
         users: this.users,
         signingKey: key,
         cookieKeys: this.cookieKeys,
+        hooks: this.hooks,
       });
       this.built = { kid: key.kid, provider };
       void provider.then((p) =>
@@ -79,6 +92,68 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       });
     }
     return this.built.provider;
+  }
+
+  /** The active nest-sso session of SSO cookie `token` if it is `accountId`'s; `null` otherwise. */
+  private async ssoSession(
+    token: string | undefined,
+    accountId: string,
+  ): Promise<{ sid: string } | null> {
+    if (!token) return null;
+    try {
+      const claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
+      if (claims.uid !== accountId) return null;
+      await this.sessions.requireActive(claims.sid, claims.uid);
+      return { sid: claims.sid };
+    } catch {
+      return null;
+    }
+  }
+
+  private readonly createGrant: OidcHooks['createGrant'] = async (input) => {
+    const grant = new input.provider.Grant({
+      accountId: input.accountId,
+      clientId: input.clientId,
+    });
+    grant.addOIDCScope(input.scopes.filter((scope) => OIDC_SCOPES.has(scope)).join(' '));
+    // Access tokens are for the downstream services: the resource every token is issued for.
+    grant.addResourceScope(this.config.identity, '');
+    const grantId = await grant.save();
+    await bindGrantToSession(this.dataSource, grantId, input.sid);
+    return grantId;
+  };
+
+  private readonly hooks: OidcHooks = {
+    ssoSession: (ctx, accountId) =>
+      this.ssoSession(ctx.cookies.get(SSO_COOKIE, { signed: false }), accountId),
+    createGrant: this.createGrant,
+    accessTokenClaims: async ({ accountId, clientId, grantId }) => {
+      const rows = await this.dataSource.query<{ sso_session_id: string | null }[]>(
+        `SELECT sso_session_id FROM oidc_payloads WHERE model = 'Grant' AND id = $1`,
+        [grantId],
+      );
+      const sid = rows[0]?.sso_session_id;
+      const user = await this.users.findById(accountId);
+      if (!sid || !user) throw new Error('The grant has no active session');
+      const builder = this.moduleRef.get(AuthorizationPayloadBuilder, { strict: false });
+      return builder.build({
+        user,
+        session: { sid, cid: clientId } as SessionClaims,
+        membership: null,
+        issuedAt: Math.floor(Date.now() / 1000),
+      });
+    },
+  };
+
+  private interactionDeps(): InteractionDeps {
+    return {
+      login: () => this.moduleRef.get(LoginUseCase, { strict: false }),
+      ipLimiter: this.ipLimiter,
+      csrfKey: this.cookieKeys[0],
+      secureCookies: this.config.publicUrl.startsWith('https:'),
+      ssoSession: (token, accountId) => this.ssoSession(token, accountId),
+      createGrant: this.createGrant,
+    };
   }
 
   /** Deletes one bounded batch of expired payloads; returns how many went. */
@@ -102,6 +177,10 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
         return;
       }
       const provider = await this.provider();
+      if (path.startsWith('/interaction/')) {
+        await handleInteraction(this.interactionDeps(), provider, req, res, path);
+        return;
+      }
       // oidc-provider routes relative to its mount point, as Express would strip the prefix.
       (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
       req.url = path;

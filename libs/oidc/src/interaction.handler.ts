@@ -1,0 +1,225 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeJwt } from 'jose';
+import type Provider from 'oidc-provider';
+import type { LoginUseCase } from '@nest-sso/auth';
+import { SsoError } from '@nest-sso/common';
+import type { IpRateLimiter } from '@nest-sso/throttling';
+import { scopeOf } from './oidc-provider.factory';
+import { consentPage, errorPage, loginPage, PAGE_CSP } from './pages';
+
+/** The browser's SSO cookie: the session token of its nest-sso session. */
+export const SSO_COOKIE = 'nest_sso';
+/** Largest form body accepted, in bytes. */
+const FORM_LIMIT = 8 * 1024;
+
+export interface InteractionDeps {
+  login: () => LoginUseCase;
+  ipLimiter: IpRateLimiter;
+  csrfKey: string;
+  secureCookies: boolean;
+  /** The active nest-sso session of this SSO cookie for `accountId`, or `null`. */
+  ssoSession(token: string | undefined, accountId: string): Promise<{ sid: string } | null>;
+  createGrant(input: {
+    provider: Provider;
+    accountId: string;
+    clientId: string;
+    scopes: string[];
+    sid: string;
+  }): Promise<string>;
+}
+
+/**
+ * The hosted pages of the interaction (`/oidc/interaction/:uid`): sign-in and consent. Every
+ * POST carries a CSRF token bound to the interaction (HMAC of its id), which oidc-provider binds
+ * to this browser by its interaction cookie. Sign-in goes through `LoginUseCase`, so it has the
+ * same lockout, argon2 check and audit events as `POST /session`, and the per-IP login budget.
+ */
+export async function handleInteraction(
+  deps: InteractionDeps,
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
+  const match = /^\/interaction\/([A-Za-z0-9_-]{1,64})(\/login|\/consent)?$/.exec(
+    path.split('?')[0],
+  );
+  if (!match) return send(res, 404, errorPage('Not found', 'This page does not exist.'));
+  const [, uid, action] = match;
+  let details: Awaited<ReturnType<Provider['interactionDetails']>>;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch {
+    return send(
+      res,
+      400,
+      errorPage('Sign-in expired', 'Go back to the application and sign in again.'),
+    );
+  }
+  if (details.uid !== uid)
+    return send(
+      res,
+      400,
+      errorPage('Sign-in expired', 'Go back to the application and sign in again.'),
+    );
+  const clientId = String(details.params.client_id);
+  const client = await provider.Client.find(clientId);
+  const clientName = client?.clientName ?? 'the application';
+  const csrf = createHmac('sha256', deps.csrfKey).update(`csrf:${uid}`).digest('base64url');
+  const base = `/oidc/interaction/${uid}`;
+
+  if (req.method === 'GET' && !action) {
+    if (details.prompt.name === 'login') {
+      const hint = details.params.login_hint;
+      return send(
+        res,
+        200,
+        loginPage({
+          action: `${base}/login`,
+          csrf,
+          clientName,
+          login: typeof hint === 'string' ? hint.slice(0, 254) : undefined,
+        }),
+      );
+    }
+    const scopes = scopeOf(details.params.scope).split(' ');
+    return send(res, 200, consentPage({ action: `${base}/consent`, csrf, clientName, scopes }));
+  }
+  if (req.method !== 'POST' || !action)
+    return send(res, 405, errorPage('Not allowed', 'Use the form.'));
+  const form = await readForm(req);
+  if (!form) return send(res, 400, errorPage('Bad request', 'The form could not be read.'));
+  if (!sameToken(form.get('csrf'), csrf)) {
+    return send(
+      res,
+      403,
+      errorPage(
+        'Sign-in expired',
+        'The form expired. Go back to the application and sign in again.',
+      ),
+    );
+  }
+
+  if (action === '/login') {
+    if (details.prompt.name !== 'login')
+      return send(res, 400, errorPage('Bad request', 'No sign-in is pending.'));
+    const login = (form.get('login') ?? '').slice(0, 254);
+    const ip = req.socket.remoteAddress;
+    const again = (status: number, error: string) =>
+      send(res, status, loginPage({ action: `${base}/login`, csrf, clientName, login, error }));
+    let token: string;
+    try {
+      await deps.ipLimiter.consume('login', ip ?? 'unknown');
+      token = await deps.login().execute({
+        login,
+        password: form.get('password') ?? '',
+        clientId,
+        ipAddress: ip,
+        userAgent: req.headers['user-agent'],
+      });
+    } catch (error) {
+      if (error instanceof SsoError) {
+        if (error.code === 'too_many_attempts' || error.code === 'rate_limited') {
+          return again(429, 'Too many attempts. Wait a moment, then try again.');
+        }
+        if (error.code === 'invalid_credentials' || error.code === 'validation_failed') {
+          // One message for unknown user, wrong password and inactive user.
+          return again(401, 'Incorrect email, username or password.');
+        }
+      }
+      throw error;
+    }
+    const claims = decodeJwt(token);
+    res.setHeader('Set-Cookie', ssoCookie(token, deps.secureCookies));
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: String(claims.uid) } },
+      { mergeWithLastSubmission: false },
+    );
+    return;
+  }
+
+  // consent
+  if (details.prompt.name !== 'consent' || !details.session?.accountId) {
+    return send(res, 400, errorPage('Bad request', 'No consent is pending.'));
+  }
+  if (form.get('decision') !== 'allow') {
+    await provider.interactionFinished(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'The user denied access' },
+      { mergeWithLastSubmission: false },
+    );
+    return;
+  }
+  const accountId = details.session.accountId;
+  const sso = await deps.ssoSession(cookieOf(req, SSO_COOKIE), accountId);
+  if (!sso)
+    return send(
+      res,
+      400,
+      errorPage('Sign-in expired', 'Go back to the application and sign in again.'),
+    );
+  const grantId = await deps.createGrant({
+    provider,
+    accountId,
+    clientId,
+    scopes: scopeOf(details.params.scope).split(' '),
+    sid: sso.sid,
+  });
+  await provider.interactionFinished(
+    req,
+    res,
+    { consent: { grantId } },
+    { mergeWithLastSubmission: true },
+  );
+}
+
+function send(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': PAGE_CSP,
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  });
+  res.end(html);
+}
+
+/** The SSO cookie: HttpOnly, SameSite=Lax, Secure when the public URL is https. */
+function ssoCookie(token: string, secure: boolean): string {
+  return `${SSO_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+/** A cookie of the request, by name. */
+export function cookieOf(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+function sameToken(presented: string | null, expected: string): boolean {
+  if (!presented) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The urlencoded form body, or `null` if it is not one or is too large. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
+  if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+    return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > FORM_LIMIT) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
