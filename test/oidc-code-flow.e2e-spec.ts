@@ -1,8 +1,9 @@
+import { createServer, Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
 import { Actors } from '@nest-sso/audit';
-import { EndSessionsUseCase } from '@nest-sso/sessions';
+import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
 import type { User } from '@nest-sso/users';
 import { createUser, TEST_PASSWORD } from './support/factories';
 import {
@@ -96,6 +97,7 @@ describe('OpenID Connect authorization code flow', () => {
       nonce: flow.nonce,
       email: user.email,
     });
+    expect(idToken.sid).toEqual(expect.any(String));
     const access = decodeJwt(tokens.access_token);
     expect(access).toMatchObject({
       token: 'auth',
@@ -107,6 +109,11 @@ describe('OpenID Connect authorization code flow', () => {
     const auth = await (await ssoClientVerifier(t)).verify(tokens.access_token);
     expect(auth.scopes).toEqual(['things:read']);
     expect(tokens.refresh_token).toBeTruthy();
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toContain(`nest_sso_oidc_logins_total{client_id="${clientId}"} 1`);
+    expect(metrics).toMatch(
+      /nest_sso_oidc_tokens_issued_total\{grant_type="authorization_code"\} [1-9]/,
+    );
 
     // Signed in already: a second authorization needs no password.
     const again = await authorize(browser);
@@ -126,5 +133,122 @@ describe('OpenID Connect authorization code flow', () => {
     const callback = new URL(flow.landed.url);
     expect(callback.origin + callback.pathname).toBe(REDIRECT);
     expect(callback.searchParams.get('error')).toBe('login_required');
+  });
+
+  it('should end the nest-sso session at end_session and send a back-channel logout token to every client', async () => {
+    const received: string[] = [];
+    const receiver: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(new URLSearchParams(body).get('logout_token') ?? '');
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as { port: number }).port;
+    try {
+      const { client: b, secret } = await registerClient(t, {
+        name: 'App B',
+        redirectUris: ['https://b.example/callback'],
+        postLogoutRedirectUris: ['https://b.example/signed-out'],
+        backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel`,
+        firstParty: true,
+      });
+      const browser = new TestBrowser();
+      await signIn(browser);
+      // App B: signed in with no password form.
+      const configB = await discover(t, b.id, secret!);
+      const verifier = oidc.randomPKCECodeVerifier();
+      const url = oidc.buildAuthorizationUrl(configB, {
+        redirect_uri: 'https://b.example/callback',
+        scope: 'openid',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
+      const landed = await browser.follow(url.href, t.baseUrl);
+      expect(landed.url.startsWith('https://b.example/callback?code=')).toBe(true);
+      const tokensB = await oidc.authorizationCodeGrant(configB, new URL(landed.url), {
+        pkceCodeVerifier: verifier,
+      });
+      const sid = String(decodeJwt(tokensB.access_token).sid);
+
+      const logoutUrl = oidc.buildEndSessionUrl(configB, {
+        id_token_hint: tokensB.id_token!,
+        post_logout_redirect_uri: 'https://b.example/signed-out',
+      });
+      const confirm = await browser.request(logoutUrl.href);
+      const html = await confirm.text();
+      expect(confirm.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      const action = /<form[^>]*action="([^"]+)"/.exec(html)![1];
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1];
+      const done = await browser.post(new URL(action, t.baseUrl).href, { xsrf, logout: 'yes' });
+      expect(done.headers.get('location')).toMatch(/^https:\/\/b\.example\/signed-out/);
+
+      await expect.poll(() => received.length).toBeGreaterThan(0);
+      const logoutToken = decodeJwt(received[0]);
+      expect(logoutToken).toMatchObject({ iss: t.issuer, aud: b.id, sub: user.id });
+      expect(logoutToken.events).toHaveProperty([
+        'http://schemas.openid.net/event/backchannel-logout',
+      ]);
+      await expect.poll(() => t.app.get(SessionsService).findActive(sid)).toBeNull();
+      await expect(oidc.refreshTokenGrant(configB, tokensB.refresh_token!)).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
+    } finally {
+      receiver.close();
+    }
+  });
+
+  it('should ask a signed-in user to consent for a third-party client, and honour a refusal', async () => {
+    const { client: c, secret } = await registerClient(t, {
+      name: 'Third <b>Party</b>',
+      redirectUris: ['https://c.example/callback'],
+    });
+    const configC = await discover(t, c.id, secret!);
+    const browser = new TestBrowser();
+    await signIn(browser);
+    const start = async () => {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const url = oidc.buildAuthorizationUrl(configC, {
+        redirect_uri: 'https://c.example/callback',
+        scope: 'openid email',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
+      const landed = await browser.follow(url.href, t.baseUrl);
+      return { verifier, landed, html: await landed.response.text() };
+    };
+
+    const refused = await start();
+    expect(refused.html).toContain('Allow access');
+    expect(refused.html).not.toContain('name="password"');
+    expect(refused.html).toContain('Third &lt;b&gt;Party&lt;/b&gt;');
+    expect(refused.html).toContain('See your email address');
+    const denied = await browser.post(`${refused.landed.url}/consent`, {
+      csrf: csrfOf(refused.html),
+      decision: 'deny',
+    });
+    const deniedBack = await browser.follow(
+      new URL(denied.headers.get('location')!, t.baseUrl).href,
+      t.baseUrl,
+    );
+    expect(new URL(deniedBack.url).searchParams.get('error')).toBe('access_denied');
+
+    const allowed = await start();
+    const forged = await browser.post(`${allowed.landed.url}/consent`, { decision: 'allow' });
+    expect(forged.status).toBe(403);
+    const posted = await browser.post(`${allowed.landed.url}/consent`, {
+      csrf: csrfOf(allowed.html),
+      decision: 'allow',
+    });
+    const back = await browser.follow(
+      new URL(posted.headers.get('location')!, t.baseUrl).href,
+      t.baseUrl,
+    );
+    const tokens = await oidc.authorizationCodeGrant(configC, new URL(back.url), {
+      pkceCodeVerifier: allowed.verifier,
+    });
+    expect(tokens.claims()).toMatchObject({ sub: user.id, aud: c.id });
   });
 });

@@ -13,3 +13,4 @@ export {
   toAdminMembership,
   toAdminUser,
 } from './admin.dto';
+export * from './client.dto';

@@ -3,6 +3,7 @@ import { fromDatabaseError, SsoError } from '@nest-sso/common';
 import type { CliContext } from './cli-context';
 import { CliError, CliOutput, CommandOutput, EXIT, ExitCode } from './command';
 import { registerAccountCommands } from './account-commands';
+import { registerClientCommands } from './client-commands';
 import { registerKeyCommands } from './key-commands';
 import { registerMigrationCommands } from './migration-commands';
 import { registerSessionCommands } from './session-commands';
@@ -26,6 +27,7 @@ export function createProgram(context: CliContext, output: CliOutput): Command {
   const print = (text: CommandOutput) => output.out(`${text}\n`);
   registerUserCommands(define, context, print);
   registerAccountCommands(define, context, print);
+  registerClientCommands(define, context, print);
   registerSessionCommands(define, context, print);
   registerKeyCommands(define, context, print);
   registerMigrationCommands(define, context, print);

@@ -20,6 +20,8 @@ export interface InteractionDeps {
   secureCookies: boolean;
   /** The active nest-sso session of this SSO cookie for `accountId`, or `null`. */
   ssoSession(token: string | undefined, accountId: string): Promise<{ sid: string } | null>;
+  /** Counts a sign-in for the client (metrics). */
+  onLogin(clientId: string): void;
   createGrant(input: {
     provider: Provider;
     accountId: string;
@@ -131,6 +133,7 @@ export async function handleInteraction(
       throw error;
     }
     const claims = decodeJwt(token);
+    deps.onLogin(clientId);
     res.setHeader('Set-Cookie', ssoCookie(token, deps.secureCookies));
     await provider.interactionFinished(
       req,

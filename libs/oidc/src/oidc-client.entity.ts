@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /** Longest client id and name accepted. */
 export const CLIENT_NAME_MAX_LENGTH = 100;
@@ -12,6 +12,7 @@ export type OidcClientType = 'public' | 'confidential';
  * only cost every token request.
  */
 @Entity({ name: 'oidc_clients' })
+@Check('oidc_clients_type_check', `type IN ('public', 'confidential')`)
 export class OidcClient {
   @PrimaryColumn({ type: 'varchar', length: CLIENT_NAME_MAX_LENGTH })
   id: string;

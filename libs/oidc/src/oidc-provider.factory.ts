@@ -7,7 +7,7 @@ import type { SigningKey } from '@nest-sso/keys';
 import { AUTHORIZATION_TOKEN, type AuthorizationClaims } from '@nest-sso/tokens';
 import type { UsersService } from '@nest-sso/users';
 import { createOidcAdapter } from './oidc-adapter';
-import { errorPage, PAGE_CSP } from './pages';
+import { errorPage, logoutPage, PAGE_CSP, signedOutPage } from './pages';
 
 /** Where the provider is mounted, below the public URL; its issuer is the public URL plus this. */
 export const OIDC_PREFIX = '/oidc';
@@ -45,6 +45,8 @@ export interface OidcHooks {
     scopes: string[];
     sid: string;
   }): Promise<string>;
+  /** Ends the browser's nest-sso session (RP-initiated logout), and clears its SSO cookie. */
+  endSsoSession(ctx: KoaContextWithOIDC): Promise<void>;
   /** The claims of a user's access token: a nest-sso authorization token. */
   accessTokenClaims(input: {
     accountId: string;
@@ -100,7 +102,10 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       if (!session?.accountId || !client) return undefined;
       const sso = await deps.hooks.ssoSession(ctx, session.accountId);
       if (!sso) return undefined;
-      const existingId = session.grantIdFor(client.clientId);
+      // The grant the consent page just made, else the one this session holds for the client.
+      const existingId =
+        (ctx.oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
+        session.grantIdFor(client.clientId);
       if (existingId) {
         const existing = await ctx.oidc.provider.Grant.find(existingId);
         if (existing) return existing;
@@ -151,7 +156,19 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       userinfo: { enabled: false },
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.type = 'html';
+          ctx.set('Content-Security-Policy', PAGE_CSP);
+          ctx.body = logoutPage(form, ctx.oidc.client?.clientName);
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.type = 'html';
+          ctx.set('Content-Security-Policy', PAGE_CSP);
+          ctx.body = signedOutPage();
+        },
+      },
       backchannelLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -221,9 +238,8 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
             });
           }
           jwt.header = { typ: 'JWT', kid: signingKey.kid };
-          deps.onTokenIssued?.(
-            token.kind === 'ClientCredentials' ? 'client_credentials' : 'authorization_code',
-          );
+          const grantType = ctx?.oidc.params?.grant_type;
+          deps.onTokenIssued?.(typeof grantType === 'string' ? grantType : 'unknown');
         },
       },
     },
@@ -241,6 +257,11 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     },
   };
   const provider = new ProviderClass(oidcIssuer(config), configuration);
+  // end_session ends the nest-sso session behind the browser too (oidc-provider has already
+  // ended its own session and sent the back-channel logout tokens).
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    void deps.hooks.endSsoSession(ctx);
+  });
   provider.proxy = config.trustedProxies.length > 0;
   // Secrets are stored hashed: compare the presented one's hash, in constant time.
   provider.Client.prototype.compareClientSecret = function (
@@ -252,6 +273,9 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     const presented = Buffer.from(hashClientSecret(actual), 'hex');
     return expected.length === presented.length && timingSafeEqual(expected, presented);
   };
+  // Every ID token names its session (sid), whatever the client registered: relying parties
+  // match back-channel logout tokens to it.
+  provider.Client.prototype.includeSid = () => true;
   return provider;
 }
 

@@ -1,16 +1,26 @@
 import { Module } from '@nestjs/common';
 import { KeysModule } from '@nest-sso/keys';
+import { MetricsModule } from '@nest-sso/metrics';
 import { SessionsModule } from '@nest-sso/sessions';
 import { ThrottlingModule } from '@nest-sso/throttling';
 import { TokensModule } from '@nest-sso/tokens';
 import { UsersModule } from '@nest-sso/users';
 import { ClientsModule } from './clients.module';
+import { OidcMetrics } from './oidc-metrics';
 import { OidcService } from './oidc.service';
 
 /** The OpenID Connect provider (oidc-provider) under `/oidc`, on our users, sessions and keys. */
 @Module({
-  imports: [ClientsModule, KeysModule, UsersModule, SessionsModule, TokensModule, ThrottlingModule],
-  providers: [OidcService],
+  imports: [
+    MetricsModule,
+    ClientsModule,
+    KeysModule,
+    UsersModule,
+    SessionsModule,
+    TokensModule,
+    ThrottlingModule,
+  ],
+  providers: [OidcService, OidcMetrics],
   exports: [OidcService],
 })
 export class OidcModule {}

@@ -8,11 +8,13 @@ import type Provider from 'oidc-provider';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { AuthorizationPayloadBuilder, LoginUseCase } from '@nest-sso/auth';
 import { KeyStore } from '@nest-sso/keys';
-import { SessionsService } from '@nest-sso/sessions';
+import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
+import { Actors } from '@nest-sso/audit';
 import { IpRateLimiter } from '@nest-sso/throttling';
 import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
 import { UsersService } from '@nest-sso/users';
 import { handleInteraction, InteractionDeps, SSO_COOKIE } from './interaction.handler';
+import { OidcMetrics } from './oidc-metrics';
 import { bindGrantToSession, deleteExpiredPayloads } from './oidc-adapter';
 import { createOidcProvider, OIDC_PREFIX, OidcHooks } from './oidc-provider.factory';
 
@@ -47,6 +49,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     private readonly sessions: SessionsService,
     private readonly ipLimiter: IpRateLimiter,
     private readonly moduleRef: ModuleRef,
+    private readonly metrics: OidcMetrics,
   ) {
     this.cookieKeys = config.oidcCookieKeys ?? [randomBytes(32).toString('base64url')];
   }
@@ -80,6 +83,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
         signingKey: key,
         cookieKeys: this.cookieKeys,
         hooks: this.hooks,
+        onTokenIssued: (grantType) => this.metrics.tokensIssued.inc({ grant_type: grantType }),
       });
       this.built = { kid: key.kid, provider };
       void provider.then((p) =>
@@ -127,6 +131,19 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     ssoSession: (ctx, accountId) =>
       this.ssoSession(ctx.cookies.get(SSO_COOKIE, { signed: false }), accountId),
     createGrant: this.createGrant,
+    endSsoSession: async (ctx) => {
+      const token = ctx.cookies.get(SSO_COOKIE, { signed: false });
+      ctx.cookies.set(SSO_COOKIE, null, { signed: false, path: '/' });
+      if (!token) return;
+      try {
+        const claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
+        await this.moduleRef
+          .get(EndSessionsUseCase, { strict: false })
+          .one(claims.sid, 'logout', Actors.user(claims.uid, ctx.ip), claims.uid);
+      } catch (error) {
+        this.logger.warn(`Could not end the session at end_session: ${(error as Error).message}`);
+      }
+    },
     accessTokenClaims: async ({ accountId, clientId, grantId }) => {
       const rows = await this.dataSource.query<{ sso_session_id: string | null }[]>(
         `SELECT sso_session_id FROM oidc_payloads WHERE model = 'Grant' AND id = $1`,
@@ -153,6 +170,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       secureCookies: this.config.publicUrl.startsWith('https:'),
       ssoSession: (token, accountId) => this.ssoSession(token, accountId),
       createGrant: this.createGrant,
+      onLogin: (clientId) => this.metrics.logins.inc({ client_id: clientId }),
     };
   }
 

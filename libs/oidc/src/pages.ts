@@ -86,3 +86,22 @@ const SCOPE_TEXT: Record<string, string> = {
   email: 'See your email address',
   offline_access: 'Stay signed in to it while you are signed in here',
 };
+
+/** The sign-out confirmation of RP-initiated logout; `form` is oidc-provider's (CSRF-protected). */
+export function logoutPage(form: string, clientName: string | undefined): string {
+  return page(
+    'Sign out',
+    `<h1>Sign out</h1><p class="client">${clientName ? `${escapeHtml(clientName)} asks you to sign out.` : 'Sign out of every application?'}</p>
+${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out everywhere</button>
+<button type="submit" form="op.logoutForm" class="secondary">Stay signed in</button>`,
+  );
+}
+
+/** After a sign-out that named no application to return to. */
+export function signedOutPage(): string {
+  return page(
+    'Signed out',
+    '<h1>Signed out</h1><p class="client">You are signed out of every application.</p>',
+  );
+}
