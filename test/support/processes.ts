@@ -43,13 +43,16 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts the built identity server in `cwd` and waits until `/health/ready` answers 200. */
+/**
+ * Starts the built identity server in `cwd` and waits until `/health/ready` answers 200. On
+ * `settings.PORT` if given (when other settings must name the URL beforehand), else a free port.
+ */
 export async function startServerProcess(
   cwd: string,
   settings: Record<string, string>,
   timeoutMs = 90_000,
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = settings.PORT ? Number(settings.PORT) : await freePort();
   const child = spawn(
     process.execPath,
     [join(ROOT, 'dist', 'apps', 'identity-server', 'src', 'main.js')],
