@@ -2,6 +2,7 @@
 # One image definition for both apps; pick one with --target (identity-server is the default).
 #   docker build -t nest-sso .                                   # the identity server
 #   docker build -t nest-sso-example --target example-service .  # the example service
+#   docker build -t nest-sso-example-web --target example-web .  # the example web app (OIDC)
 #
 # The Node.js the image runs: the version the tests run on (the `node` devDependency; a unit test
 # checks they agree), pinned by the digest of node:<version>-slim's multi-arch index so that a
@@ -48,6 +49,13 @@ EXPOSE 3001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/apps/example-service/src/main.js"]
+
+FROM runtime AS example-web
+ENV PORT=4000
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/apps/example-web/src/main.js"]
 
 FROM runtime AS identity-server
 ENV PORT=3000 SSO_KEY_STORE_ROOT=/keys

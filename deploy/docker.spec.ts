@@ -58,9 +58,15 @@ describe('docker-compose.yml', () => {
     expect(compose.services['identity-server'].environment?.DATABASE_URL_FILE).toBe(
       '/run/secrets/database-url',
     );
+    for (const app of ['a', 'b'])
+      expect(compose.services[`example-web-${app}`].environment?.OIDC_CLIENT_SECRET_FILE).toBe(
+        `/run/secrets/app-${app}-client-secret`,
+      );
     expect(compose.secrets).toEqual({
       'postgres-password': { file: './secrets/postgres-password' },
       'database-url': { file: './secrets/database-url' },
+      'app-a-client-secret': { file: './secrets/app-a-client-secret' },
+      'app-b-client-secret': { file: './secrets/app-b-client-secret' },
     });
   });
 

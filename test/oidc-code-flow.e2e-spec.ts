@@ -252,3 +252,56 @@ describe('OpenID Connect authorization code flow', () => {
     expect(tokens.claims()).toMatchObject({ sub: user.id, aud: c.id });
   });
 });
+
+describe('OpenID Connect with a bare-name identity (SSO_IDENTITY=nest-sso, the default)', () => {
+  let t: OidcTestApp;
+  afterAll(() => t?.close());
+
+  it('should sign in and issue a nest-sso access token from that issuer', async () => {
+    // The provider's resource indicators must be absolute URIs (RFC 8707); a bare identity like
+    // DRF-SSO's is mapped to one, so `npm start` with its defaults serves browser sign-in.
+    t = await startOidcApp({
+      keys: (keyDir) => ({
+        SSO_IDENTITY: 'nest-sso',
+        SSO_PRIVATE_KEYS: JSON.stringify({ 'nest-sso': ['sso-test-20260101.pem'] }),
+      }),
+    });
+    const user = await createUser(t.app);
+    const { client } = await registerClient(t, {
+      name: 'App',
+      redirectUris: [REDIRECT],
+      type: 'public',
+      firstParty: true,
+    });
+    const config = await discover(t, client.id);
+    const browser = new TestBrowser();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const landed = await browser.follow(url.href, t.baseUrl);
+    expect(landed.url).toMatch(/\/oidc\/interaction\//);
+    const posted = await browser.post(`${landed.url}/login`, {
+      csrf: csrfOf(await landed.response.text()),
+      login: user.email,
+      password: TEST_PASSWORD,
+    });
+    expect(posted.status).toBe(303);
+    const back = await browser.follow(
+      new URL(posted.headers.get('location')!, t.baseUrl).href,
+      t.baseUrl,
+    );
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(back.url), {
+      pkceCodeVerifier: verifier,
+    });
+    expect(decodeJwt(tokens.access_token)).toMatchObject({
+      token: 'auth',
+      iss: 'nest-sso',
+      uid: user.id,
+      aud: ['nest-sso'],
+    });
+  });
+});

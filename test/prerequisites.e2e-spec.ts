@@ -21,10 +21,12 @@ describe(checkPrerequisites.name, () => {
   it('should name every missing piece at once, with how to get it and no password', async () => {
     const port = await closedPort();
     const python = join(tmpdir(), 'no-such-dir', 'python3');
+    const chromium = join(tmpdir(), 'no-such-dir', 'chromium');
     const error = await checkPrerequisites({
       databaseUrl: `postgres://postgres:hunter2secret@127.0.0.1:${port}/nest_sso_test`,
       redisUrl: `redis://127.0.0.1:${port}/2`,
       python,
+      chromium,
     }).catch((e: unknown) => e as Error);
 
     expect(error).toBeInstanceOf(Error);
@@ -38,6 +40,8 @@ describe(checkPrerequisites.name, () => {
     expect(message).toContain('apt-get install redis-server');
     expect(message).toContain(`${python} does not exist`);
     expect(message).toContain('apt-get install python3-jwt python3-cryptography');
+    expect(message).toContain(`${chromium} does not exist`);
+    expect(message).toContain('apt-get install chromium');
     expect(message).toContain('README.md, "Test prerequisites"');
     expect(message).not.toContain('hunter2secret');
   });

@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
+import { existsSync } from 'node:fs';
+import { CHROMIUM } from './browser';
 import { TEST_DATABASE_URL } from './test-database';
 
 /** Redis the rate-limit suite shares its counters through. */
@@ -18,7 +20,7 @@ const SEE = 'See README.md, "Test prerequisites".';
 const TIMEOUT_MS = 3000;
 
 /**
- * Checks, up front and all at once, the three services the end-to-end suites need, so that a
+ * Checks, up front and all at once, the services and programs the end-to-end suites need, so that a
  * missing one fails the run in seconds with its name and the way to get it, instead of as timeouts
  * scattered over the suites. Throws one error listing every missing piece.
  */
@@ -26,12 +28,14 @@ export async function checkPrerequisites({
   databaseUrl = TEST_DATABASE_URL,
   redisUrl = TEST_REDIS_URL,
   python = PYTHON,
+  chromium = CHROMIUM,
 } = {}): Promise<void> {
   const checks = [
     checkPostgres(databaseUrl),
     checkRedis(redisUrl),
     checkPython(python),
     checkDjango(python),
+    Promise.resolve(checkChromium(chromium)),
   ];
   const problems = (await Promise.all(checks)).filter(
     (problem): problem is string => problem !== null,
@@ -132,6 +136,13 @@ async function checkDjango(python: string): Promise<string | null> {
       'python3-djangorestframework python3-psycopg2 python3-argon2 python3-bcrypt.'
     );
   }
+}
+
+function checkChromium(chromium: string): string | null {
+  return existsSync(chromium)
+    ? null
+    : `${chromium} does not exist; the browser single sign-on suite drives the real Chromium. ` +
+        'Debian: apt-get install chromium (or set CHROMIUM_PATH to a Chromium or Chrome binary).';
 }
 
 /** The URL without its password, for messages. */

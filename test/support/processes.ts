@@ -43,13 +43,16 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts the built identity server in `cwd` and waits until `/health/ready` answers 200. */
+/**
+ * Starts the built identity server in `cwd` and waits until `/health/ready` answers 200. On
+ * `settings.PORT` if given (when other settings must name the URL beforehand), else a free port.
+ */
 export async function startServerProcess(
   cwd: string,
   settings: Record<string, string>,
   timeoutMs = 90_000,
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = settings.PORT ? Number(settings.PORT) : await freePort();
   const child = spawn(
     process.execPath,
     [join(ROOT, 'dist', 'apps', 'identity-server', 'src', 'main.js')],
@@ -106,4 +109,61 @@ export function run(
     );
     child.stdin?.end(options.input ?? '');
   });
+}
+
+/** A program of this repository started as its own process, with what it logged. */
+export interface AppProcess {
+  readonly process: ChildProcess;
+  readonly url: string;
+  readonly port: number;
+  output(): string;
+  /** SIGTERM, then resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts a built app of this repository (`dist/apps/<app>/src/main.js`, see `ensureBuilt`) on
+ * `port` (a free one unless given) and waits until `GET <healthPath>` answers 200.
+ */
+export async function startAppProcess(
+  app: 'example-service' | 'example-web',
+  settings: Record<string, string>,
+  {
+    port,
+    healthPath = '/health/live',
+    timeoutMs = 30_000,
+  }: { port?: number; healthPath?: string; timeoutMs?: number } = {},
+): Promise<AppProcess> {
+  const listen = port ?? (await freePort());
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+    cwd: ROOT,
+    env: childEnv({ HOST: '127.0.0.1', ...settings, PORT: String(listen) }),
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${listen}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${app} exited early:\n${output}`);
+      return fetch(`${url}${healthPath}`).then(
+        (response) => response.ok,
+        () => false,
+      );
+    },
+    `${app} on port ${listen}`,
+    timeoutMs,
+  );
+  return {
+    process: child,
+    url,
+    port: listen,
+    output: () => output,
+    stop: () => {
+      if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

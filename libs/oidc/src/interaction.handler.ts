@@ -22,6 +22,11 @@ export interface InteractionDeps {
   ssoSession(token: string | undefined, accountId: string): Promise<{ sid: string } | null>;
   /** Counts a sign-in for the client (metrics). */
   onLogin(clientId: string): void;
+  /**
+   * The OIDC account id (`sub`: the user's UUID) of a session token's `uid`, which is the numeric
+   * id for users imported from DRF-SSO; `null` if no such user.
+   */
+  accountOf(uid: string | number): Promise<string | null>;
   createGrant(input: {
     provider: Provider;
     accountId: string;
@@ -132,13 +137,14 @@ export async function handleInteraction(
       }
       throw error;
     }
-    const claims = decodeJwt(token);
+    const accountId = await deps.accountOf(decodeJwt(token).uid as string | number);
+    if (accountId === null) return again(401, 'Incorrect email, username or password.');
     deps.onLogin(clientId);
     res.setHeader('Set-Cookie', ssoCookie(token, deps.secureCookies));
     await provider.interactionFinished(
       req,
       res,
-      { login: { accountId: String(claims.uid) } },
+      { login: { accountId } },
       { mergeWithLastSubmission: false },
     );
     return;

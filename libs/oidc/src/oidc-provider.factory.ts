@@ -177,7 +177,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       resourceIndicators: {
         enabled: true,
         // Every access token is for the downstream services (SSO_AUTHORIZATION_AUDIENCE).
-        defaultResource: () => config.identity,
+        defaultResource: () => servicesResource(config.identity),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, _resource, client) => ({
           // A client_credentials token carries at most the client's permissions; others
@@ -319,4 +319,14 @@ async function loginPolicy(hooks: OidcHooks) {
 /** The requested scope parameter (a string), `openid` when absent. */
 export function scopeOf(value: unknown): string {
   return typeof value === 'string' ? value : 'openid';
+}
+
+/**
+ * The resource indicator (RFC 8707) every access token is issued for: the downstream services. The
+ * provider requires an absolute URI; `SSO_IDENTITY` is often a bare name (`nest-sso`, DRF-SSO's
+ * style), so such a name becomes `urn:nest-sso:<name>`. Only a key inside the provider: the
+ * token's `aud` is `SSO_AUTHORIZATION_AUDIENCE` whatever it is.
+ */
+export function servicesResource(identity: string): string {
+  return URL.canParse(identity) ? identity : `urn:nest-sso:${encodeURIComponent(identity)}`;
 }

@@ -16,7 +16,12 @@ import { UsersService } from '@nest-sso/users';
 import { handleInteraction, InteractionDeps, SSO_COOKIE } from './interaction.handler';
 import { OidcMetrics } from './oidc-metrics';
 import { bindGrantToSession, deleteExpiredPayloads } from './oidc-adapter';
-import { createOidcProvider, OIDC_PREFIX, OidcHooks } from './oidc-provider.factory';
+import {
+  createOidcProvider,
+  OIDC_PREFIX,
+  OidcHooks,
+  servicesResource,
+} from './oidc-provider.factory';
 
 /** The OpenID Connect scopes a grant may hold (others are dropped). */
 const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
@@ -106,8 +111,9 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     if (!token) return null;
     try {
       const claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
-      if (claims.uid !== accountId) return null;
-      await this.sessions.requireActive(claims.sid, claims.uid);
+      // `uid` is the numeric id for users imported from DRF-SSO; the account id is the UUID.
+      const session = await this.sessions.requireActive(claims.sid, claims.uid);
+      if (session.userId !== accountId) return null;
       return { sid: claims.sid };
     } catch {
       return null;
@@ -121,7 +127,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     });
     grant.addOIDCScope(input.scopes.filter((scope) => OIDC_SCOPES.has(scope)).join(' '));
     // Access tokens are for the downstream services: the resource every token is issued for.
-    grant.addResourceScope(this.config.identity, '');
+    grant.addResourceScope(servicesResource(this.config.identity), '');
     const grantId = await grant.save();
     await bindGrantToSession(this.dataSource, grantId, input.sid);
     return grantId;
@@ -137,9 +143,11 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       if (!token) return;
       try {
         const claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
+        const owner = await this.users.findByTokenUid(claims.uid);
+        if (!owner) return;
         await this.moduleRef
           .get(EndSessionsUseCase, { strict: false })
-          .one(claims.sid, 'logout', Actors.user(claims.uid, ctx.ip), claims.uid);
+          .one(claims.sid, 'logout', Actors.user(owner.id, ctx.ip), owner.id);
       } catch (error) {
         this.logger.warn(`Could not end the session at end_session: ${(error as Error).message}`);
       }
@@ -165,6 +173,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
   private interactionDeps(): InteractionDeps {
     return {
       login: () => this.moduleRef.get(LoginUseCase, { strict: false }),
+      accountOf: async (uid) => (await this.users.findByTokenUid(uid))?.id ?? null,
       ipLimiter: this.ipLimiter,
       csrfKey: this.cookieKeys[0],
       secureCookies: this.config.publicUrl.startsWith('https:'),

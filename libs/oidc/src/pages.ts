@@ -8,10 +8,12 @@ export function escapeHtml(value: string | undefined): string {
 
 /**
  * The pages' Content-Security-Policy: nothing from elsewhere, no script at all, inline style only
- * through the one stylesheet below, forms post only to this server, never framed.
+ * through the one stylesheet below, never framed. No `form-action 'self'`: browsers apply it to
+ * the redirects after a form's POST too, and the login form's answer redirects on to the client's
+ * redirect URI, which Chromium then blocks.
  */
 export const PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
 
 const STYLE = `
 *{box-sizing:border-box}body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;
