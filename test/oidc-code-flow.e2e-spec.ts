@@ -261,7 +261,7 @@ describe('OpenID Connect with a bare-name identity (SSO_IDENTITY=nest-sso, the d
     // The provider's resource indicators must be absolute URIs (RFC 8707); a bare identity like
     // DRF-SSO's is mapped to one, so `npm start` with its defaults serves browser sign-in.
     t = await startOidcApp({
-      keys: (keyDir) => ({
+      keys: () => ({
         SSO_IDENTITY: 'nest-sso',
         SSO_PRIVATE_KEYS: JSON.stringify({ 'nest-sso': ['sso-test-20260101.pem'] }),
       }),

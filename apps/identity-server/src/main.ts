@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { parseConfig, readEnvironment, SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { exitGracefullyOnSignals, runClusterPrimary } from '@nest-sso/health';
@@ -19,6 +20,12 @@ async function bootstrap(): Promise<void> {
         serveClusterMetrics();
         runClusterPrimary({
           workers: settings.workers,
+          // One OpenID Connect cookie key for all workers when none is configured: a sign-in that
+          // starts on one worker and ends on another must read the same signed cookies.
+          env:
+            settings.oidcCookieKeys === null
+              ? { SSO_OIDC_COOKIE_KEYS: randomBytes(32).toString('base64url') }
+              : {},
           drain: { delay: settings.shutdownDelay, timeout: settings.shutdownTimeout },
           logger,
         });

@@ -8,6 +8,8 @@ export interface ClusterOptions {
   /** The workers' own drain (`SSO_SHUTDOWN_DELAY`, `SSO_SHUTDOWN_TIMEOUT`), in seconds. */
   drain: DrainOptions;
   logger: Logger;
+  /** Settings added to every worker's environment (shared secrets generated once, here). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -22,13 +24,13 @@ export interface ClusterOptions {
  * - A worker that dies is replaced; a worker that dies before it ever listened (bad settings,
  *   an unreachable database) stops the whole server with exit code 1, rather than a fork loop.
  */
-export function runClusterPrimary({ workers, drain, logger }: ClusterOptions): void {
+export function runClusterPrimary({ workers, drain, logger, env }: ClusterOptions): void {
   let stopping = false;
   let failed = false;
   const listened = new WeakSet<Worker>();
 
   const fork = () => {
-    const worker = cluster.fork();
+    const worker = cluster.fork(env);
     worker.once('listening', () => listened.add(worker));
   };
 

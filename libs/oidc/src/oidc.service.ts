@@ -62,7 +62,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     if (!this.config.oidcCookieKeys) {
       this.logger.warn(
-        'SSO_OIDC_COOKIE_KEYS is not set: browser sign-ins use a per-process cookie key',
+        'SSO_OIDC_COOKIE_KEYS is not set: a random cookie key for this server (shared by its workers); set it where more than one replica serves, or a sign-in that moves between replicas fails',
       );
     }
     const fastify = this.httpAdapterHost.httpAdapter?.getInstance<FastifyInstance>();
