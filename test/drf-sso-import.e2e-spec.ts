@@ -270,5 +270,21 @@ describe('import:drf-sso from a real Django deployment', () => {
         'SELECT numeric_id, permissions FROM users WHERE numeric_id > 1000 ORDER BY numeric_id',
       );
     expect(rows).toEqual([{ numeric_id: '1001', permissions: ['users:read'] }]);
+
+    // The skipped users' Django ids stay reserved: fixed in Django and imported later, they must
+    // not meet a user created here meanwhile, so the next one gets 1004, not 1002.
+    expect(
+      await runCli(
+        ['users:create', '--email', 'after-skips@example.com', '--password', 'a long password'],
+        createCliContext(env, () => undefined),
+        { out: () => undefined, err: () => undefined },
+      ),
+    ).toBe(0);
+    const [created] = await t.app
+      .get(DataSource)
+      .query<{ numeric_id: string }[]>(
+        `SELECT numeric_id FROM users WHERE email = 'after-skips@example.com'`,
+      );
+    expect(created.numeric_id).toBe('1004');
   });
 });

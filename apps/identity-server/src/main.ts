@@ -31,10 +31,12 @@ async function bootstrap(): Promise<void> {
         });
         return;
       }
-      // PGlite lives in this process's memory: a second process cannot open it.
-      logger.warn(
-        `SSO_WORKERS=${settings.workers} ignored: the embedded database is single-process, so one process serves HTTP (set DATABASE_URL to run workers)`,
-      );
+      // PGlite lives in this process's memory: a second process cannot open it. A warning only
+      // when the operator asked for workers; the default (one per core) just says what it does.
+      const asked = readEnvironment().SSO_WORKERS !== undefined;
+      const message = `the embedded database is single-process, so one process serves HTTP (set DATABASE_URL to run ${settings.workers} workers)`;
+      if (asked) logger.warn(`SSO_WORKERS=${settings.workers} ignored: ${message}`);
+      else logger.info(`One server process: ${message}`);
     }
   }
   await serve();

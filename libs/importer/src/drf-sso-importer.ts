@@ -119,6 +119,8 @@ class ImportRun {
   private sessions: SessionRow[] = [];
   /** Sessions whose user had not been read yet (exports not sorted by dependencies). */
   private deferred: DjangoRecord[] = [];
+  /** The highest Django user id in the export, skipped rows included (their ids stay reserved). */
+  private highestUserPk = 0;
   private savepoint = 0;
 
   constructor(
@@ -228,6 +230,9 @@ class ImportRun {
         'has no integer "pk" (export without --natural-primary)',
       );
     }
+    // Reserved even if the row is skipped: fixed in Django and imported again later, it must not
+    // meet a user created here meanwhile.
+    this.highestUserPk = Math.max(this.highestUserPk, pk);
     // Known even if the row is skipped, so that its sessions are reported as such.
     if (typeof fields.username === 'string') this.userIds.set(fields.username, pk);
     const errors: FieldError[] = [];
@@ -525,12 +530,19 @@ class ImportRun {
     }
   }
 
-  /** Users created here from now on get integer ids past every imported one. */
+  /**
+   * Users created here from now on get integer ids past every imported one and past every id of
+   * the export, skipped rows included.
+   */
   private async advanceSequence(): Promise<void> {
-    await this.runner.query(`
+    await this.runner.query(
+      `
       SELECT setval('users_numeric_id_seq', m.max_id)
-        FROM (SELECT max(numeric_id) AS max_id FROM users) m, users_numeric_id_seq s
-       WHERE m.max_id IS NOT NULL AND (NOT s.is_called OR m.max_id > s.last_value)`);
+        FROM (SELECT NULLIF(GREATEST(max(numeric_id), $1::bigint), 0) AS max_id FROM users) m,
+             users_numeric_id_seq s
+       WHERE m.max_id IS NOT NULL AND (NOT s.is_called OR m.max_id > s.last_value)`,
+      [this.highestUserPk],
+    );
   }
 }
 

@@ -60,7 +60,8 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    if (!this.config.oidcCookieKeys) {
+    // A warning where replicas are expected; in development one server is the norm.
+    if (!this.config.oidcCookieKeys && this.config.nodeEnv === 'production') {
       this.logger.warn(
         'SSO_OIDC_COOKIE_KEYS is not set: a random cookie key for this server (shared by its workers); set it where more than one replica serves, or a sign-in that moves between replicas fails',
       );
