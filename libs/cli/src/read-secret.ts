@@ -17,9 +17,14 @@ export async function readSecret(
     throw new CliError('Give --password <password> or --password-stdin', EXIT.usage);
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks)
+  const secret = Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
+  // An empty input is a missing password (a redirect from an empty file, a closed pipe), not a
+  // password that is too short.
+  if (secret === '')
+    throw new CliError('--password-stdin read no password from standard input', EXIT.usage);
+  return secret;
 }
 
 /** A comma-separated permission list: `a, b` → `['a', 'b']`. */
