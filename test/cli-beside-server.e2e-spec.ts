@@ -70,9 +70,17 @@ describe('CLI beside a running server on the embedded database', { timeout: 180_
     );
     expect(created).toMatchObject({ code: 0, stderr: '' });
     expect(created.stdout).toMatch(/^Created user [0-9a-f-]{36} <alice@example\.com>\n$/);
-    // Nothing on standard input is no password: refused, as the admin API would.
+    // Nothing on standard input is no password: refused as such, and nothing written.
     expect(
       await cli(['users:create', '--email', 'bob@example.com', '--password-stdin'], ''),
+    ).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'Error: --password-stdin read no password from standard input\n',
+    });
+    // A short one is refused by the admin API's rule.
+    expect(
+      await cli(['users:create', '--email', 'bob@example.com', '--password-stdin'], 'short\n'),
     ).toEqual({
       code: 2,
       stdout: '',
