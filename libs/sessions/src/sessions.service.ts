@@ -197,16 +197,7 @@ interface SessionRow {
   revoked_reason: RevocationReason | null;
 }
 
-interface ActiveSessionRow {
-  id: string;
-  user_id: string;
-  client_id: string;
-  ip_address: string | null;
-  user_agent: string;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-  revoked_reason: RevocationReason | null;
+interface ActiveSessionRow extends SessionRow {
   email: string;
   username: string | null;
   numeric_id: string | null;
