@@ -7,15 +7,12 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Actor, Actors } from '@nest-sso/audit';
+
 import { ApiErrors } from '@nest-sso/common';
 import { API_AUTH_ADMIN } from './admin.controller';
-import { AdminApi, AdminRequest } from './admin.guard';
+import { AdminApi, adminActor, AdminRequest } from './admin.guard';
 import { CreateClientDto, toAdminClient, UpdateClientDto } from './client.dto';
 import { ClientAdminUseCase } from './use-cases/client-admin.use-case';
-
-const actorOf = (request: AdminRequest): Actor =>
-  Actors.admin(request.admin!.uid, request.admin!.sid, request.ip);
 
 /** `/admin/clients`: OAuth 2.0 / OpenID Connect clients, the same use case as `clients:*`. */
 @ApiTags('admin')
@@ -30,7 +27,7 @@ export class AdminClientsController {
   @ApiCreatedResponse({ description: '{"client": AdminClient, "clientSecret": string | null}' })
   @Post()
   async create(@Req() request: AdminRequest, @Body() body: CreateClientDto) {
-    const { client, secret } = await this.clients.create(actorOf(request), {
+    const { client, secret } = await this.clients.create(adminActor(request), {
       type: 'confidential',
       ...body,
     });
@@ -57,14 +54,14 @@ export class AdminClientsController {
     @Param('id') id: string,
     @Body() body: UpdateClientDto,
   ) {
-    const { client, secret } = await this.clients.update(actorOf(request), id, body);
+    const { client, secret } = await this.clients.update(adminActor(request), id, body);
     return { client: toAdminClient(client), clientSecret: secret };
   }
 
   @ApiOperation({ summary: 'A new secret, shown once; the old one stops working' })
   @Post(':id/secret')
   async rotateSecret(@Req() request: AdminRequest, @Param('id') id: string) {
-    const { client, secret } = await this.clients.rotateSecret(actorOf(request), id);
+    const { client, secret } = await this.clients.rotateSecret(adminActor(request), id);
     return { client: toAdminClient(client), clientSecret: secret };
   }
 
@@ -73,6 +70,6 @@ export class AdminClientsController {
   @HttpCode(204)
   @Delete(':id')
   async delete(@Req() request: AdminRequest, @Param('id') id: string): Promise<void> {
-    await this.clients.delete(actorOf(request), id);
+    await this.clients.delete(adminActor(request), id);
   }
 }

@@ -19,7 +19,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Actor, Actors } from '@nest-sso/audit';
+
 import { ApiErrors, DEFAULT_PAGE_SIZE, PageQueryDto } from '@nest-sso/common';
 import {
   AdminAccountDto,
@@ -36,15 +36,12 @@ import {
   toAdminUser,
   UpdateUserDto,
 } from './admin.dto';
-import { AdminApi, AdminRequest } from './admin.guard';
+import { AdminApi, adminActor, AdminRequest } from './admin.guard';
 import { AccountAdminUseCase } from './use-cases/account-admin.use-case';
 import { SessionAdminUseCase } from './use-cases/session-admin.use-case';
 import { UserAdminUseCase } from './use-cases/user-admin.use-case';
 
 export const API_AUTH_ADMIN = 'admin';
-
-const actorOf = (request: AdminRequest): Actor =>
-  Actors.admin(request.admin!.uid, request.admin!.sid, request.ip);
 
 /** The admin API: users, accounts, memberships and sessions, for operators while the server runs. */
 @ApiTags('admin')
@@ -64,7 +61,7 @@ export class AdminController {
   @ApiErrors(409)
   @Post('users')
   async createUser(@Req() request: AdminRequest, @Body() body: CreateUserDto) {
-    return toAdminUser(await this.users.create(actorOf(request), body));
+    return toAdminUser(await this.users.create(adminActor(request), body));
   }
 
   @ApiOperation({ summary: 'List users, by email' })
@@ -94,7 +91,7 @@ export class AdminController {
     @Param('id') id: string,
     @Body() body: UpdateUserDto,
   ) {
-    const { user } = await this.users.update(actorOf(request), id, {
+    const { user } = await this.users.update(adminActor(request), id, {
       email: body.email,
       username: body.username,
       permissions: body.permissions,
@@ -112,7 +109,9 @@ export class AdminController {
     @Param('id') id: string,
     @Body() body: SetPasswordDto,
   ) {
-    return { revoked_sessions: await this.users.setPassword(actorOf(request), id, body.password) };
+    return {
+      revoked_sessions: await this.users.setPassword(adminActor(request), id, body.password),
+    };
   }
 
   @ApiOperation({ summary: "A page of a user's active sessions, most recently used first" })
@@ -134,7 +133,7 @@ export class AdminController {
   @Delete('sessions/:id')
   @HttpCode(204)
   async revokeSession(@Req() request: AdminRequest, @Param('id') id: string): Promise<void> {
-    await this.sessions.end(actorOf(request), id);
+    await this.sessions.end(adminActor(request), id);
   }
 
   @ApiOperation({ summary: 'Create an account (tenant)' })
@@ -142,7 +141,7 @@ export class AdminController {
   @ApiErrors(409)
   @Post('accounts')
   async createAccount(@Req() request: AdminRequest, @Body() body: CreateAccountDto) {
-    const account = await this.accounts.create(actorOf(request), body.name);
+    const account = await this.accounts.create(adminActor(request), body.name);
     return { id: account.id, name: account.name };
   }
 
@@ -165,7 +164,7 @@ export class AdminController {
     @Body() body: SetMembershipDto,
   ) {
     return toAdminMembership(
-      await this.accounts.setMembership(actorOf(request), account, userId, body.permissions),
+      await this.accounts.setMembership(adminActor(request), account, userId, body.permissions),
     );
   }
 
@@ -178,6 +177,6 @@ export class AdminController {
     @Param('account') account: string,
     @Param('userId') userId: string,
   ): Promise<void> {
-    await this.accounts.removeMembership(actorOf(request), account, userId);
+    await this.accounts.removeMembership(adminActor(request), account, userId);
   }
 }

@@ -7,6 +7,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { Actor, Actors } from '@nest-sso/audit';
 import { IS_ADMIN_API, SsoError } from '@nest-sso/common';
 import { SessionsService } from '@nest-sso/sessions';
 import {
@@ -21,6 +22,10 @@ import type { User } from '@nest-sso/users';
 export const ADMIN_SCOPE = 'sso:admin';
 
 export type AdminRequest = FastifyRequest & { admin?: AdminClaims };
+
+/** The audit actor of an admin API request: the admin token's user and session, and the IP. */
+export const adminActor = (request: AdminRequest): Actor =>
+  Actors.admin(request.admin!.uid, request.admin!.sid, request.ip);
 
 /** Whether the user, as stored now, may administer the server. */
 export function isAdmin(user: Pick<User, 'permissions' | 'isActive'>): boolean {
