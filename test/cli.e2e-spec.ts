@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliContext, runCli } from '@nest-sso/cli';
 import { MIGRATIONS } from '@nest-sso/database';
 import { authorize, decodePart, login } from './support/http';
-import { startTestApp, TestApp } from './support/test-app';
+import { startTestApp, TEST_IDENTITY, TestApp } from './support/test-app';
 import { TEST_DATABASE_URL } from './support/test-database';
 
 describe('Admin CLI commands', () => {
@@ -321,7 +321,15 @@ describe('Admin CLI commands', () => {
       code: 2,
       err: 'Error: --limit must be a whole number from 1 to 10000 (got "0")',
     });
-    expect(await cli('keys:retire', { kid: 'no-such-kid' })).toMatchObject({
+    // The test server's own key store, so that the command finds a key set (a clean clone has no
+    // development key in ./keys).
+    const keyStore = {
+      ...env,
+      SSO_IDENTITY: TEST_IDENTITY,
+      SSO_KEY_STORE_ROOT: t.keyDir,
+      SSO_PRIVATE_KEYS: JSON.stringify({ [TEST_IDENTITY]: [t.key.file] }),
+    };
+    expect(await cli('keys:retire', { kid: 'no-such-kid' }, keyStore)).toMatchObject({
       code: 3,
       err: expect.stringContaining('No key "no-such-kid"') as unknown,
     });
