@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 import type { LoginUseCase } from '@nest-sso/auth';
 import { SsoError } from '@nest-sso/common';
 import type { IpRateLimiter } from '@nest-sso/throttling';
-import { scopeOf } from './oidc-provider.factory';
+import { type OidcHooks, scopeOf } from './oidc-provider.factory';
 import { consentPage, errorPage, loginPage, PAGE_CSP } from './pages';
 
 /** The browser's SSO cookie: the session token of its nest-sso session. */
@@ -27,13 +27,7 @@ export interface InteractionDeps {
    * id for users imported from DRF-SSO; `null` if no such user.
    */
   accountOf(uid: string | number): Promise<string | null>;
-  createGrant(input: {
-    provider: Provider;
-    accountId: string;
-    clientId: string;
-    scopes: string[];
-    sid: string;
-  }): Promise<string>;
+  createGrant: OidcHooks['createGrant'];
 }
 
 /**

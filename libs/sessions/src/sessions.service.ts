@@ -68,17 +68,7 @@ export class SessionsService {
         ...(event ? [event.type, event.actorId, event.via, event.ipAddress, event.reason] : []),
       ],
     );
-    return Object.assign(new Session(), {
-      id: row.id,
-      userId: row.user_id,
-      clientId: row.client_id,
-      ipAddress: row.ip_address,
-      userAgent: row.user_agent,
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at,
-      revokedAt: row.revoked_at,
-      revokedReason: row.revoked_reason,
-    });
+    return sessionFromRow(row);
   }
 
   /**
@@ -214,6 +204,21 @@ interface ActiveSessionRow extends SessionRow {
 
 type MembershipTuple = [string, string, string, string[], string, string];
 
+/** The `Session` of a raw `sessions` row (the hand-written hot-path queries). */
+function sessionFromRow(row: SessionRow): Session {
+  return Object.assign(new Session(), {
+    id: row.id,
+    userId: row.user_id,
+    clientId: row.client_id,
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+    revokedReason: row.revoked_reason,
+  });
+}
+
 function toSession(row: ActiveSessionRow): ActiveSession {
   const user = userFromRow({
     ...row,
@@ -221,31 +226,19 @@ function toSession(row: ActiveSessionRow): ActiveSession {
     created_at: row.user_created_at,
     updated_at: row.user_updated_at,
   });
-  return Object.assign<Session, Omit<ActiveSession, keyof Session> & Partial<Session>>(
-    new Session(),
-    {
-      id: row.id,
-      userId: row.user_id,
-      user,
-      clientId: row.client_id,
-      ipAddress: row.ip_address,
-      userAgent: row.user_agent,
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at,
-      revokedAt: row.revoked_at,
-      revokedReason: row.revoked_reason,
-      // node-postgres parses json; the embedded driver may hand it over as text.
-      memberships: (typeof row.memberships === 'string'
-        ? (JSON.parse(row.memberships) as MembershipTuple[])
-        : row.memberships
-      ).map(([id, accountId, accountName, permissions, createdAt, accountCreatedAt]) => ({
-        id,
-        accountId,
-        accountName,
-        permissions,
-        createdAt: new Date(createdAt),
-        accountCreatedAt: new Date(accountCreatedAt),
-      })),
-    },
-  ) as ActiveSession;
+  return Object.assign(sessionFromRow(row), {
+    user,
+    // node-postgres parses json; the embedded driver may hand it over as text.
+    memberships: (typeof row.memberships === 'string'
+      ? (JSON.parse(row.memberships) as MembershipTuple[])
+      : row.memberships
+    ).map(([id, accountId, accountName, permissions, createdAt, accountCreatedAt]) => ({
+      id,
+      accountId,
+      accountName,
+      permissions,
+      createdAt: new Date(createdAt),
+      accountCreatedAt: new Date(accountCreatedAt),
+    })),
+  }) as ActiveSession;
 }
