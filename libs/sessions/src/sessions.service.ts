@@ -226,7 +226,7 @@ function toSession(row: ActiveSessionRow): ActiveSession {
     created_at: row.user_created_at,
     updated_at: row.user_updated_at,
   });
-  return Object.assign(sessionFromRow(row), {
+  return Object.assign<Session, Pick<ActiveSession, 'user' | 'memberships'>>(sessionFromRow(row), {
     user,
     // node-postgres parses json; the embedded driver may hand it over as text.
     memberships: (typeof row.memberships === 'string'
@@ -240,5 +240,5 @@ function toSession(row: ActiveSessionRow): ActiveSession {
       createdAt: new Date(createdAt),
       accountCreatedAt: new Date(accountCreatedAt),
     })),
-  }) as ActiveSession;
+  });
 }
