@@ -44,6 +44,8 @@ describe('Browser single sign-on across two web apps', { timeout: 120_000 }, () 
   let clientB: Registered;
   let testRedirect: string;
   let issuer: string;
+  /** Where the hosted pages live (the issuer is the server root; its pages are below /oidc/). */
+  let ssoPages: string;
   let browser: Browser;
   let context: BrowserContext;
   let alice: string;
@@ -92,7 +94,8 @@ describe('Browser single sign-on across two web apps', { timeout: 120_000 }, () 
     ensureBuilt();
     const [ssoPort, portA, portB] = await Promise.all([freePort(), freePort(), freePort()]);
     const ssoUrl = `http://127.0.0.1:${ssoPort}`;
-    issuer = `${ssoUrl}/oidc`;
+    issuer = ssoUrl;
+    ssoPages = `${ssoUrl}/oidc/`;
     settings = {
       NODE_ENV: 'development',
       DATABASE_URL: TEST_DATABASE_URL,
@@ -175,7 +178,7 @@ describe('Browser single sign-on across two web apps', { timeout: 120_000 }, () 
     await page.goto(webA.url);
     await expect(page.textContent('#status')).resolves.toBe('You are signed out');
     await page.click('#sign-in');
-    await page.waitForURL((url) => url.toString().startsWith(issuer));
+    await page.waitForURL((url) => url.toString().startsWith(ssoPages));
     // The hosted page, labelled inputs and all.
     const login = page.getByLabel('Email or username');
     const password = page.getByLabel('Password');
@@ -261,9 +264,9 @@ describe('Browser single sign-on across two web apps', { timeout: 120_000 }, () 
     await page.click('#sign-out');
     // oidc-provider may ask to confirm the logout; the user says yes.
     await page.waitForURL(
-      (url) => url.toString().startsWith(issuer) || url.toString() === `${webA.url}/`,
+      (url) => url.toString().startsWith(ssoPages) || url.toString() === `${webA.url}/`,
     );
-    if (page.url().startsWith(issuer))
+    if (page.url().startsWith(ssoPages))
       await Promise.all([
         page.waitForURL(`${webA.url}/`),
         page
@@ -300,7 +303,7 @@ describe('Browser single sign-on across two web apps', { timeout: 120_000 }, () 
       const tab = await fresh.newPage();
       await tab.goto(webA.url);
       await tab.click('#sign-in');
-      await tab.waitForURL((url) => url.toString().startsWith(issuer));
+      await tab.waitForURL((url) => url.toString().startsWith(ssoPages));
       // Wrong passwords, past SSO_LOGIN_FREE_ATTEMPTS=2, lock the name...
       for (let attempt = 1; attempt <= 3; attempt++) {
         await tab.getByLabel('Email or username').fill(email);
@@ -313,7 +316,7 @@ describe('Browser single sign-on across two web apps', { timeout: 120_000 }, () 
       await tab.getByLabel('Password').fill(PASSWORD);
       await Promise.all([tab.waitForLoadState(), tab.getByLabel('Password').press('Enter')]);
       await expect(tab.getByRole('alert').textContent()).resolves.toMatch(/locked|too many/i);
-      expect(tab.url().startsWith(issuer)).toBe(true);
+      expect(tab.url().startsWith(ssoPages)).toBe(true);
       await tab.screenshot({ path: join(ARTEFACTS, 'login-page-locked.png') });
     } finally {
       await fresh.close();

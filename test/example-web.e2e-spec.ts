@@ -23,7 +23,7 @@ describe('example-web in Chromium', () => {
       launchChromium(),
       startAppProcess('example-web', {
         APP_NAME: 'App A',
-        OIDC_ISSUER: `http://127.0.0.1:${down}/oidc`,
+        OIDC_ISSUER: `http://127.0.0.1:${down}`,
         OIDC_CLIENT_ID: 'app-a',
       }),
     ]);

@@ -250,15 +250,22 @@ describe('JWKS and discovery', () => {
       .expect(200);
   });
 
-  it('should describe the issuer, where its keys are, and the algorithms of its keys, and nothing more', async () => {
+  it("should publish the OpenID Provider's discovery document at the root, on the public URL, pointing at these keys", async () => {
+    // Whatever host and scheme the request came with: the public URL is the issuer's origin.
     const response = await request(t.app.getHttpServer())
       .get('/.well-known/openid-configuration')
+      .set('X-Forwarded-Host', 'evil.example')
       .expect(200);
-    expect(response.body).toEqual({
-      issuer: TEST_IDENTITY,
-      jwks_uri: 'https://sso.example.com/.well-known/jwks.json',
-      token_signing_alg_values_supported: ['ES256', 'RS256'],
+    expect(response.body).toMatchObject({
+      issuer: 'https://sso.example.com',
+      jwks_uri: 'https://sso.example.com/oidc/jwks',
+      token_endpoint: 'https://sso.example.com/oidc/token',
+      // ID tokens are signed by the active key only.
+      id_token_signing_alg_values_supported: ['RS256'],
     });
+    const served = await request(t.app.getHttpServer()).get('/oidc/jwks').expect(200);
+    const canonical = await request(t.app.getHttpServer()).get('/.well-known/jwks.json');
+    expect(served.text).toBe(canonical.text);
   });
 });
 

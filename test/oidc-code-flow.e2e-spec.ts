@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
+import { DataSource } from 'typeorm';
 import { Actors } from '@nest-sso/audit';
 import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
 import type { User } from '@nest-sso/users';
-import { createUser, TEST_PASSWORD } from './support/factories';
+import { createAccountWithMember, createUser, TEST_PASSWORD } from './support/factories';
 import {
   csrfOf,
   discover,
@@ -56,7 +58,7 @@ describe('OpenID Connect authorization code flow', () => {
     return { verifier, state, nonce, landed };
   }
 
-  async function signIn(browser: TestBrowser) {
+  async function signIn(browser: TestBrowser, who: User = user) {
     const flow = await authorize(browser);
     expect(flow.landed.url).toMatch(/\/oidc\/interaction\//);
     const html = await flow.landed.response.text();
@@ -66,7 +68,7 @@ describe('OpenID Connect authorization code flow', () => {
     );
     const posted = await browser.post(`${flow.landed.url}/login`, {
       csrf: csrfOf(html),
-      login: user.email,
+      login: who.email,
       password: TEST_PASSWORD,
     });
     expect(posted.status).toBe(303);
@@ -98,6 +100,8 @@ describe('OpenID Connect authorization code flow', () => {
       email: user.email,
     });
     expect(idToken.sid).toEqual(expect.any(String));
+    // at_hash binds the ID token to the access token issued with it (OIDC Core 3.1.3.6).
+    expect(idToken.at_hash).toBe(accessTokenHash(tokens.access_token));
     const access = decodeJwt(tokens.access_token);
     expect(access).toMatchObject({
       token: 'auth',
@@ -115,17 +119,74 @@ describe('OpenID Connect authorization code flow', () => {
       /nest_sso_oidc_tokens_issued_total\{grant_type="authorization_code"\} [1-9]/,
     );
 
+    // A refreshed ID token carries the hash of its own, new access token.
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.access_token).not.toBe(tokens.access_token);
+    expect(refreshed.claims()!.at_hash).toBe(accessTokenHash(refreshed.access_token));
+    const refreshToken = refreshed.refresh_token ?? tokens.refresh_token!;
+
     // Signed in already: a second authorization needs no password.
     const again = await authorize(browser);
     expect(again.landed.url.startsWith(`${REDIRECT}?code=`)).toBe(true);
 
     // Ending the nest-sso session (any door) ends the refresh token and signs the browser out.
     await t.app.get(EndSessionsUseCase).one(String(access.sid), 'operator', Actors.cli());
-    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+    await expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({
       error: 'invalid_grant',
     });
     const silent = await authorize(browser, { prompt: 'none' });
     expect(new URL(silent.landed.url).searchParams.get('error')).toBe('login_required');
+  });
+
+  it("should select an account with the token request's account parameter, as POST /authorize does", async () => {
+    const member = await createUser(t.app, { permissions: ['things:read'] });
+    const acme = await createAccountWithMember(t.app, member, ['orders:read', 'orders:write']);
+    const stranger = await createAccountWithMember(t.app, await createUser(t.app), ['orders:read']);
+    const browser = new TestBrowser();
+    const flow = await signIn(browser, member);
+    // At the code exchange, by account name.
+    const tokens = await oidc.authorizationCodeGrant(
+      config,
+      flow.callback,
+      { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce },
+      { account: acme.name },
+    );
+    expect(decodeJwt(tokens.access_token)).toMatchObject({
+      account: acme.id,
+      scopes: ['orders:read', 'orders:write'],
+      uid: member.id,
+    });
+    // At a refresh, by account id; without the parameter, the user's global permissions.
+    const byId = await oidc.refreshTokenGrant(config, tokens.refresh_token!, { account: acme.id });
+    expect(decodeJwt(byId.access_token)).toMatchObject({ account: acme.id });
+    const global = await oidc.refreshTokenGrant(config, byId.refresh_token!);
+    const globalClaims = decodeJwt(global.access_token);
+    expect(globalClaims.scopes).toEqual(['things:read']);
+    expect(globalClaims.account).toBeUndefined();
+    // One answer for another user's account and for none at all; malformed values are refused.
+    for (const account of [stranger.name, stranger.id, 'no-such-account']) {
+      await expect(
+        oidc.refreshTokenGrant(config, global.refresh_token!, { account }),
+      ).rejects.toMatchObject({
+        error: 'invalid_target',
+        error_description: 'not a member of the requested account',
+        status: 400,
+      });
+    }
+    for (const account of ['', 'a'.repeat(101)]) {
+      await expect(
+        oidc.refreshTokenGrant(config, global.refresh_token!, { account }),
+      ).rejects.toMatchObject({ error: 'invalid_request', status: 400 });
+    }
+    // A refused request spent nothing: the refresh token still works.
+    await oidc.refreshTokenGrant(config, global.refresh_token!);
+    const denied = await t.app
+      .get(DataSource)
+      .query(
+        `SELECT count(*)::int AS n FROM auth_events WHERE type = 'authorize_denied' AND user_id = $1 AND reason = 'not_a_member'`,
+        [member.id],
+      );
+    expect(denied[0].n).toBe(3);
   });
 
   it('should answer prompt=none without a session with login_required', async () => {
@@ -305,3 +366,8 @@ describe('OpenID Connect with a bare-name identity (SSO_IDENTITY=nest-sso, the d
     });
   });
 });
+
+/** at_hash of an RS256/ES256/PS256 ID token: the left half of the access token's SHA-256, base64url. */
+function accessTokenHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
+}

@@ -141,7 +141,7 @@ describe('OpenID Connect provider under attack', () => {
     expect(failedHtml).toContain('Incorrect email, username or password.');
     // Unknown client id and error descriptions.
     const bad = await new TestBrowser().request(
-      `${t.issuer}/auth?client_id=${encodeURIComponent(SCRIPT)}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT)}`,
+      `${t.baseUrl}/oidc/auth?client_id=${encodeURIComponent(SCRIPT)}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT)}`,
     );
     expect(bad.status).toBe(400);
     const badHtml = await bad.text();
@@ -171,9 +171,9 @@ describe('OpenID Connect provider under attack', () => {
     const payloads = await count('oidc_payloads');
     const requests = [
       (await authorizeUrl({ state: 'x'.repeat(20_000) })).url.href,
-      `${t.issuer}/auth?client_id=${clientId}&response_type=code&scope=openid&redirect_uri=%zz`,
-      `${t.issuer}/auth?client_id=${clientId}&client_id=other&response_type=code`,
-      `${t.issuer}/interaction/${'a'.repeat(500)}`,
+      `${t.baseUrl}/oidc/auth?client_id=${clientId}&response_type=code&scope=openid&redirect_uri=%zz`,
+      `${t.baseUrl}/oidc/auth?client_id=${clientId}&client_id=other&response_type=code`,
+      `${t.baseUrl}/oidc/interaction/${'a'.repeat(500)}`,
     ];
     for (const href of requests) {
       const response = await new TestBrowser().request(href);
@@ -182,11 +182,61 @@ describe('OpenID Connect provider under attack', () => {
     }
     // An unsupported response type goes back to the registered redirect URI as an error.
     const implicit = await new TestBrowser().request(
-      `${t.issuer}/auth?response_type=token&client_id=${clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=openid`,
+      `${t.baseUrl}/oidc/auth?response_type=token&client_id=${clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=openid`,
     );
     const location = implicit.headers.get('location')!;
     expect(location.startsWith(REDIRECT)).toBe(true);
     expect(location).toContain('error=unsupported_response_type');
     expect(await count('oidc_payloads')).toBe(payloads);
   });
+
+  it.each([
+    ['ignore X-Forwarded-For from an untrusted peer', {}, '127.0.0.1'],
+    [
+      'take X-Forwarded-For from a trusted proxy',
+      { SSO_TRUSTED_PROXIES: 'loopback' },
+      '203.0.113.7',
+    ],
+  ])(
+    "should %s at the hosted sign-in (its audit and per-IP limit use the client's address)",
+    async (_name, env, expected) => {
+      const app = await startOidcApp({ env });
+      try {
+        const member = await createUser(app.app);
+        const { client } = await registerClient(app, {
+          name: 'Behind a proxy',
+          redirectUris: [REDIRECT],
+          type: 'public',
+          firstParty: true,
+        });
+        const url = oidc.buildAuthorizationUrl(await discover(app, client.id), {
+          redirect_uri: REDIRECT,
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+          code_challenge_method: 'S256',
+        });
+        const browser = new TestBrowser();
+        const landed = await browser.follow(url.href, app.baseUrl);
+        const posted = await browser.post(
+          `${landed.url}/login`,
+          {
+            csrf: csrfOf(await landed.response.text()),
+            login: member.email,
+            password: TEST_PASSWORD,
+          },
+          { 'x-forwarded-for': '203.0.113.7' },
+        );
+        expect(posted.status).toBe(303);
+        const events = await app.app
+          .get(DataSource)
+          .query<{ ip_address: string }[]>(
+            `SELECT ip_address FROM auth_events WHERE type = 'login_succeeded' AND user_id = $1`,
+            [member.id],
+          );
+        expect(events.map((e) => e.ip_address.replace(/^::ffff:/, ''))).toEqual([expected]);
+      } finally {
+        await app.close();
+      }
+    },
+  );
 });

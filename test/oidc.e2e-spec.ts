@@ -30,8 +30,8 @@ describe('OpenID Connect provider', () => {
     const config = await discover(t, client.id);
     const metadata = config.serverMetadata();
     expect(metadata.issuer).toBe(t.issuer);
-    expect(metadata.authorization_endpoint).toBe(`${t.issuer}/auth`);
-    expect(metadata.token_endpoint).toBe(`${t.issuer}/token`);
+    expect(metadata.authorization_endpoint).toBe(`${t.baseUrl}/oidc/auth`);
+    expect(metadata.token_endpoint).toBe(`${t.baseUrl}/oidc/token`);
     expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
     expect(metadata.response_types_supported).toEqual(['code']);
     expect(metadata.userinfo_endpoint).toBeUndefined();
@@ -40,19 +40,17 @@ describe('OpenID Connect provider', () => {
     expect(metadata.grant_types_supported).toEqual(
       expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']),
     );
-    expect(metadata.revocation_endpoint).toBe(`${t.issuer}/token/revocation`);
-    expect(metadata.end_session_endpoint).toBe(`${t.issuer}/session/end`);
+    expect(metadata.revocation_endpoint).toBe(`${t.baseUrl}/oidc/token/revocation`);
+    expect(metadata.end_session_endpoint).toBe(`${t.baseUrl}/oidc/session/end`);
     expect(metadata.backchannel_logout_supported).toBe(true);
     const served = await fetch(metadata.jwks_uri!);
     const canonical = await fetch(`${t.baseUrl}/.well-known/jwks.json`);
     expect(await served.text()).toBe(await canonical.text());
-    // The DRF-SSO discovery document stays as it was.
-    const legacy = (await (
-      await fetch(`${t.baseUrl}/.well-known/openid-configuration`)
-    ).json()) as {
-      issuer: string;
-    };
-    expect(legacy.issuer).toBe(TEST_IDENTITY);
+    // The issuer is the public URL, whose own /.well-known holds the document; none below /oidc.
+    expect(t.issuer).toBe(t.baseUrl);
+    const below = await fetch(`${t.baseUrl}/oidc/.well-known/openid-configuration`);
+    expect(below.status).toBe(404);
+    expect(await below.json()).toMatchObject({ statusCode: 404, code: 'not_found' });
   });
 
   describe('client_credentials', () => {

@@ -34,7 +34,7 @@ export async function startOidcApp(options: TestAppOptions = {}): Promise<OidcTe
     env: { SSO_PUBLIC_URL: baseUrl, ...options.env },
   });
   await t.app.listen(port, '127.0.0.1');
-  return { ...t, baseUrl, issuer: `${baseUrl}/oidc` };
+  return { ...t, baseUrl, issuer: baseUrl };
 }
 
 /** Registers a client through the same use case as the CLI and the admin API. */
@@ -106,11 +106,15 @@ export class TestBrowser {
     throw new Error('Too many redirects');
   }
 
-  /** Posts a urlencoded form. */
-  post(url: string, form: Record<string, string>): Promise<Response> {
+  /** Posts a urlencoded form, with `headers` besides its content type. */
+  post(
+    url: string,
+    form: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     return this.request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form).toString(),
     });
   }

@@ -44,7 +44,7 @@ export function exampleWebConfig(env: Env): ExampleWebConfig {
     port,
     host: env.HOST ?? '0.0.0.0',
     appName: env.APP_NAME ?? 'Example web app',
-    issuer: url(env, 'OIDC_ISSUER', 'http://localhost:3000/oidc'),
+    issuer: url(env, 'OIDC_ISSUER', 'http://localhost:3000'),
     clientId,
     clientSecret: clientSecret(env),
     redirectUri,

@@ -5,7 +5,10 @@ import { Public } from '@nest-sso/common';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { KeyStore } from './key-store';
 
-/** Publishes the server's public keys, and where to find them, so that services verify tokens offline. */
+/**
+ * Publishes the server's public keys, so that services verify tokens offline. The discovery
+ * document that points here is the OpenID Provider's (libs/oidc).
+ */
 @ApiTags('keys')
 @Controller('.well-known')
 export class JwksController {
@@ -32,25 +35,5 @@ export class JwksController {
       return;
     }
     await response.status(200).type('application/json').send(json);
-  }
-
-  /** The minimal discovery document of a token issuer: who signs, and where its keys are. */
-  @ApiOperation({ summary: 'Discovery: issuer, JWKS URL, signing algorithms' })
-  @ApiResponse({
-    status: 200,
-    description: '{"issuer", "jwks_uri", "token_signing_alg_values_supported"}',
-  })
-  @Public()
-  @Get('openid-configuration')
-  discovery() {
-    const algorithms = [
-      ...new Set(this.keyStore.current.keysOf(this.config.identity).map((k) => k.algorithm)),
-    ];
-    return {
-      issuer: this.config.identity,
-      jwks_uri: `${this.config.publicUrl}/.well-known/jwks.json`,
-      // Not an OpenID Connect field: this server issues no ID tokens, so it does not claim to.
-      token_signing_alg_values_supported: algorithms,
-    };
   }
 }

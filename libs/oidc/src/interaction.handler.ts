@@ -34,7 +34,8 @@ export interface InteractionDeps {
  * The hosted pages of the interaction (`/oidc/interaction/:uid`): sign-in and consent. Every
  * POST carries a CSRF token bound to the interaction (HMAC of its id), which oidc-provider binds
  * to this browser by its interaction cookie. Sign-in goes through `LoginUseCase`, so it has the
- * same lockout, argon2 check and audit events as `POST /session`, and the per-IP login budget.
+ * same lockout, argon2 check and audit events as `POST /session`, and the per-IP login budget
+ * (`clientIp`: the caller's address resolved through `SSO_TRUSTED_PROXIES`, as for the API).
  */
 export async function handleInteraction(
   deps: InteractionDeps,
@@ -42,6 +43,7 @@ export async function handleInteraction(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
+  clientIp: string,
 ): Promise<void> {
   const match = /^\/interaction\/([A-Za-z0-9_-]{1,64})(\/login|\/consent)?$/.exec(
     path.split('?')[0],
@@ -106,12 +108,12 @@ export async function handleInteraction(
     if (details.prompt.name !== 'login')
       return send(res, 400, errorPage('Bad request', 'No sign-in is pending.'));
     const login = (form.get('login') ?? '').slice(0, 254);
-    const ip = req.socket.remoteAddress;
+    const ip = clientIp;
     const again = (status: number, error: string) =>
       send(res, status, loginPage({ action: `${base}/login`, csrf, clientName, login, error }));
     let token: string;
     try {
-      await deps.ipLimiter.consume('login', ip ?? 'unknown');
+      await deps.ipLimiter.consume('login', ip);
       token = await deps.login().execute({
         login,
         password: form.get('password') ?? '',

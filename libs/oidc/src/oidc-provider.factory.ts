@@ -9,12 +9,16 @@ import type { UsersService } from '@nest-sso/users';
 import { createOidcAdapter } from './oidc-adapter';
 import { errorPage, logoutPage, PAGE_CSP, signedOutPage } from './pages';
 
-/** Where the provider is mounted, below the public URL; its issuer is the public URL plus this. */
+/** Where the provider's endpoints are mounted, below the public URL (`/oidc/auth`, `/oidc/token`…). */
 export const OIDC_PREFIX = '/oidc';
 
-/** The OpenID Connect issuer (ID tokens' `iss`): the public URL with the provider's prefix. */
+/**
+ * The OpenID Connect issuer (ID tokens' `iss`, OpenID Connect Discovery 1.0 section 4): the public
+ * URL itself, so that its discovery document is the server's `/.well-known/openid-configuration`.
+ * Authorization tokens keep `SSO_IDENTITY` as theirs (DRF-SSO's issuer).
+ */
 export function oidcIssuer(config: Pick<SsoConfig, 'publicUrl'>): string {
-  return `${config.publicUrl}${OIDC_PREFIX}`;
+  return config.publicUrl;
 }
 
 /** What the provider needs from the rest of the server. */
@@ -47,13 +51,31 @@ export interface OidcHooks {
   }): Promise<string>;
   /** Ends the browser's nest-sso session (RP-initiated logout), and clears its SSO cookie. */
   endSsoSession(ctx: KoaContextWithOIDC): Promise<void>;
-  /** The claims of a user's access token: a nest-sso authorization token. */
+  /**
+   * Whether user `accountId` is a member of `account` (an account id or name); a refusal is
+   * audited (`authorize_denied`, reason `not_a_member`) against the grant's nest-sso session.
+   */
+  isMember(input: {
+    accountId: string;
+    account: string;
+    grantId: string;
+    ipAddress?: string;
+  }): Promise<boolean>;
+  /**
+   * The claims of a user's access token: a nest-sso authorization token, carrying the permissions
+   * of the user's membership of `account` (an account id or name) when one is named; `null` when
+   * the user is not a member of that account (or it does not exist).
+   */
   accessTokenClaims(input: {
     accountId: string;
     clientId: string;
     grantId: string;
-  }): Promise<AuthorizationClaims>;
+    account?: string;
+  }): Promise<AuthorizationClaims | null>;
 }
+
+/** The one answer for "no such account" and "not a member" (as `POST /authorize` gives). */
+const NOT_A_MEMBER = 'not a member of the requested account';
 
 /** Whether a client is first-party (skips consent, gets refresh tokens without prompt=consent). */
 export function isFirstParty(client: object): boolean {
@@ -70,7 +92,7 @@ export function hashClientSecret(secret: string): string {
  * an ES module, loaded with a dynamic import so that the CommonJS build can use it.
  */
 export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provider> {
-  const { default: ProviderClass } = await import('oidc-provider');
+  const { default: ProviderClass, errors } = await import('oidc-provider');
   const { config, signingKey } = deps;
   const jwk = {
     ...signingKey.privateKey.export({ format: 'jwk' }),
@@ -139,9 +161,22 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     // No userinfo endpoint: access tokens are nest-sso authorization tokens for downstream
     // services; the ID token carries the claims instead.
     conformIdTokenClaims: false,
-    findAccount: async (_ctx, sub) => {
+    findAccount: async (ctx, sub, token) => {
       const user = await deps.users.findById(sub);
       if (!user || !user.isActive) return undefined;
+      // A token request naming an account: checked here, before a refresh token is rotated (and
+      // an authorization code is spent), so a refused account costs the client nothing.
+      const account = ctx.oidc.route === 'token' ? accountParameter(ctx, errors) : undefined;
+      const grantId = (token as { grantId?: string } | undefined)?.grantId;
+      if (account !== undefined && grantId !== undefined) {
+        const member = await deps.hooks.isMember({
+          accountId: user.id,
+          account,
+          grantId,
+          ipAddress: ctx.ip,
+        });
+        if (!member) throw new errors.InvalidTarget(NOT_A_MEMBER);
+      }
       return {
         accountId: user.id,
         claims: () => ({
@@ -207,7 +242,13 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
         jwt: async (ctx, token, jwt) => {
           const now = Math.floor(Date.now() / 1000);
           const clientId = (token as { clientId: string }).clientId;
+          const account = accountParameter(ctx, errors);
           if (token.kind === 'ClientCredentials') {
+            if (account !== undefined) {
+              throw new errors.InvalidRequest(
+                "account selects a user's membership; a client's own token has none",
+              );
+            }
             // The scopes requested, which the provider already held to the client's permissions;
             // all of the client's permissions when the request named none.
             const permissions = token.client ? permissionsOf(token.client) : [];
@@ -235,11 +276,15 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
           }
           if (token.kind === 'AccessToken') {
             const { accountId, grantId } = token as { accountId: string; grantId: string };
-            jwt.payload = await deps.hooks.accessTokenClaims({
+            const claims = await deps.hooks.accessTokenClaims({
               accountId,
               clientId,
               grantId,
+              account,
             });
+            // One answer for "no such account" and "not a member", as POST /authorize gives.
+            if (!claims) throw new errors.InvalidTarget(NOT_A_MEMBER);
+            jwt.payload = claims;
           }
           jwt.header = { typ: 'JWT', kid: signingKey.kid };
           const grantType = ctx?.oidc.params?.grant_type;
@@ -266,7 +311,9 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
     void deps.hooks.endSsoSession(ctx);
   });
-  provider.proxy = config.trustedProxies.length > 0;
+  // OidcService sets the forwarding headers of every request it hands over (the public URL's
+  // host and scheme, the client address resolved through SSO_TRUSTED_PROXIES): trust them.
+  provider.proxy = true;
   // Secrets are stored hashed: compare the presented one's hash, in constant time.
   provider.Client.prototype.compareClientSecret = function (
     this: { clientSecret?: string },
@@ -280,7 +327,66 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
   // Every ID token names its session (sid), whatever the client registered: relying parties
   // match back-channel logout tokens to it.
   provider.Client.prototype.includeSid = () => true;
+  includeAccessTokenHash(provider);
   return provider;
+}
+
+/**
+ * Puts `at_hash` (OpenID Connect Core 1.0 section 3.1.3.6: the left half of the SHA-2 hash of the
+ * access token, the hash of the ID token's `alg`) into every ID token issued beside an access
+ * token, also at the token endpoint where oidc-provider omits it: relying parties can then check
+ * that the two tokens of a response belong together. oidc-provider computes the hash of the value
+ * set here; the value is the access token just saved in the same request.
+ */
+function includeAccessTokenHash(provider: Provider): void {
+  const saved = new WeakMap<object, string>();
+  const accessToken = provider.AccessToken.prototype as {
+    save: (this: object, ...args: unknown[]) => Promise<string>;
+  };
+  const save = accessToken.save;
+  accessToken.save = async function (this: object, ...args: unknown[]): Promise<string> {
+    const value = await save.apply(this, args);
+    saved.set(this, value);
+    return value;
+  };
+  const idToken = provider.IdToken.prototype as {
+    issue: (this: IdTokenInstance, options?: { use?: string }) => Promise<string>;
+  };
+  const issue = idToken.issue;
+  idToken.issue = function (this: IdTokenInstance, options?: { use?: string }) {
+    const at = this.ctx?.oidc.entities.AccessToken;
+    const value = at ? saved.get(at) : undefined;
+    if (options?.use === 'idtoken' && value !== undefined && this.extra.at_hash === undefined) {
+      this.set('at_hash', value);
+    }
+    return issue.call(this, options);
+  };
+}
+
+/** What `includeAccessTokenHash` reads of an oidc-provider ID token. */
+interface IdTokenInstance {
+  ctx?: KoaContextWithOIDC;
+  extra: Record<string, unknown>;
+  set(key: string, value: unknown): void;
+}
+
+/**
+ * The `account` parameter of a token request (nest-sso's, docs/oidc.md): the account id or name
+ * whose membership the access token carries, as `account` of `POST /authorize`. oidc-provider
+ * keeps every body parameter in `ctx.oidc.body`, and passes only the grant's own ones on.
+ */
+function accountParameter(
+  ctx: KoaContextWithOIDC | undefined,
+  errors: typeof import('oidc-provider').errors,
+): string | undefined {
+  const value = ctx?.oidc.body?.account;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length < 1 || value.length > 100) {
+    throw new errors.InvalidRequest(
+      'account must be one account id or name of 1 to 100 characters',
+    );
+  }
+  return value;
 }
 
 /** The permissions registered for a client (`oidc_clients.permissions`). */

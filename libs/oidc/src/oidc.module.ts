@@ -6,10 +6,14 @@ import { ThrottlingModule } from '@nest-sso/throttling';
 import { TokensModule } from '@nest-sso/tokens';
 import { UsersModule } from '@nest-sso/users';
 import { ClientsModule } from './clients.module';
+import { DiscoveryController } from './discovery.controller';
 import { OidcMetrics } from './oidc-metrics';
 import { OidcService } from './oidc.service';
 
-/** The OpenID Connect provider (oidc-provider) under `/oidc`, on our users, sessions and keys. */
+/**
+ * The OpenID Connect provider (oidc-provider): endpoints under `/oidc`, discovery at the root, on
+ * our users, sessions and keys.
+ */
 @Module({
   imports: [
     MetricsModule,
@@ -20,6 +24,7 @@ import { OidcService } from './oidc.service';
     TokensModule,
     ThrottlingModule,
   ],
+  controllers: [DiscoveryController],
   providers: [OidcService, OidcMetrics],
   exports: [OidcService],
 })

@@ -9,7 +9,9 @@ import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
 import { AuthorizationPayloadBuilder, LoginUseCase } from '@nest-sso/auth';
 import { KeyStore } from '@nest-sso/keys';
 import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
-import { Actors } from '@nest-sso/audit';
+import { AccountsService } from '@nest-sso/accounts';
+import { Actors, AuditService } from '@nest-sso/audit';
+import type { ErrorBody } from '@nest-sso/common';
 import { IpRateLimiter } from '@nest-sso/throttling';
 import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
 import { UsersService } from '@nest-sso/users';
@@ -22,6 +24,9 @@ import {
   OidcHooks,
   servicesResource,
 } from './oidc-provider.factory';
+
+/** The provider's discovery document, relative to its mount point and to the server root. */
+export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 /** The OpenID Connect scopes a grant may hold (others are dropped). */
 const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
@@ -43,6 +48,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
   private built: { kid: string; provider: Promise<Provider> } | null = null;
   private readonly cookieKeys: string[];
   private cleanup: NodeJS.Timeout | undefined;
+  private readonly publicOrigin: URL;
 
   constructor(
     @Inject(SSO_CONFIG) private readonly config: SsoConfig,
@@ -57,6 +63,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: OidcMetrics,
   ) {
     this.cookieKeys = config.oidcCookieKeys ?? [randomBytes(32).toString('base64url')];
+    this.publicOrigin = new URL(config.publicUrl);
   }
 
   onModuleInit(): void {
@@ -153,23 +160,49 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
         this.logger.warn(`Could not end the session at end_session: ${(error as Error).message}`);
       }
     },
-    accessTokenClaims: async ({ accountId, clientId, grantId }) => {
-      const rows = await this.dataSource.query<{ sso_session_id: string | null }[]>(
-        `SELECT sso_session_id FROM oidc_payloads WHERE model = 'Grant' AND id = $1`,
-        [grantId],
-      );
-      const sid = rows[0]?.sso_session_id;
+    isMember: async ({ accountId, account, grantId, ipAddress }) => {
+      const membership = await this.moduleRef
+        .get(AccountsService, { strict: false })
+        .findMembership(accountId, account);
+      if (membership) return true;
+      await this.moduleRef.get(AuditService, { strict: false }).record({
+        type: 'authorize_denied',
+        actor: Actors.user(accountId, ipAddress),
+        sessionId: await this.sessionOfGrant(grantId),
+        reason: 'not_a_member',
+      });
+      return false;
+    },
+    accessTokenClaims: async ({ accountId, clientId, grantId, account }) => {
+      const sid = await this.sessionOfGrant(grantId);
       const user = await this.users.findById(accountId);
       if (!sid || !user) throw new Error('The grant has no active session');
+      const membership =
+        account === undefined
+          ? null
+          : await this.moduleRef
+              .get(AccountsService, { strict: false })
+              .findMembership(user.id, account);
+      // Removed since isMember checked it: refused too.
+      if (account !== undefined && !membership) return null;
       const builder = this.moduleRef.get(AuthorizationPayloadBuilder, { strict: false });
       return builder.build({
         user,
         session: { sid, cid: clientId } as SessionClaims,
-        membership: null,
+        membership,
         issuedAt: Math.floor(Date.now() / 1000),
       });
     },
   };
+
+  /** The nest-sso session a grant is bound to (`oidc_payloads.sso_session_id`), if any. */
+  private async sessionOfGrant(grantId: string): Promise<string | null> {
+    const rows = await this.dataSource.query<{ sso_session_id: string | null }[]>(
+      `SELECT sso_session_id FROM oidc_payloads WHERE model = 'Grant' AND id = $1`,
+      [grantId],
+    );
+    return rows[0]?.sso_session_id ?? null;
+  }
 
   private interactionDeps(): InteractionDeps {
     return {
@@ -194,40 +227,73 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /**
+   * Answers one request to the provider: `path` is relative to its mount point (`/auth`,
+   * `/token`…, or `/.well-known/openid-configuration` for the discovery document, which the
+   * server publishes at its root). `clientIp` is the caller's address as the HTTP layer resolved
+   * it (through `SSO_TRUSTED_PROXIES` only). The JWKS is the key module's one document whatever
+   * the URL.
+   */
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    clientIp: string,
+  ): Promise<void> {
+    if (req.method === 'GET' && (path === '/jwks' || path.startsWith('/jwks?'))) {
+      const { json, etag } = this.keyStore.current.jwks;
+      res.writeHead(200, { 'content-type': 'application/json', etag });
+      res.end(json);
+      return;
+    }
+    // The provider sees the public URL as its origin, whatever Host or scheme the request came
+    // with (endpoint URLs in discovery, Secure cookies), and the caller's resolved address; any
+    // forwarding headers the client sent are replaced (koa reads them once proxy is on).
+    req.headers['x-forwarded-host'] = this.publicOrigin.host;
+    req.headers['x-forwarded-proto'] = this.publicOrigin.protocol.slice(0, -1);
+    req.headers['x-forwarded-for'] = clientIp;
+    const provider = await this.provider();
+    if (path.startsWith('/interaction/')) {
+      await handleInteraction(this.interactionDeps(), provider, req, res, path, clientIp);
+      return;
+    }
+    // oidc-provider routes relative to its mount point, as Express would strip the prefix; it
+    // builds its endpoints' URLs from the prefix, the part of originalUrl before url.
+    (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${OIDC_PREFIX}${path}`;
+    req.url = path;
+    await new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+      void provider.callback()(req, res);
+    });
+  }
+
   private mount(fastify: FastifyInstance): void {
-    const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const handle = (req: IncomingMessage, res: ServerResponse, ip: string): Promise<void> => {
       const path = req.url!.slice(OIDC_PREFIX.length) || '/';
-      if (req.method === 'GET' && (path === '/jwks' || path.startsWith('/jwks?'))) {
-        // One JWKS document: the key module's, whatever the URL it is read at.
-        const { json, etag } = this.keyStore.current.jwks;
-        res.writeHead(200, { 'content-type': 'application/json', etag });
-        res.end(json);
-        return;
+      // Discovery lives at the issuer's own /.well-known (the server root), not below /oidc.
+      if (path.split('?')[0] === DISCOVERY_PATH) {
+        const body: ErrorBody = {
+          statusCode: 404,
+          code: 'not_found',
+          message: `The discovery document is at ${DISCOVERY_PATH}, the issuer's own`,
+        };
+        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(body));
+        return Promise.resolve();
       }
-      const provider = await this.provider();
-      if (path.startsWith('/interaction/')) {
-        await handleInteraction(this.interactionDeps(), provider, req, res, path);
-        return;
-      }
-      // oidc-provider routes relative to its mount point, as Express would strip the prefix.
-      (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
-      req.url = path;
-      await new Promise<void>((resolve) => {
-        res.once('finish', resolve);
-        res.once('close', resolve);
-        void provider.callback()(req, res);
-      });
+      return this.handle(req, res, path, ip);
     };
     void fastify.register((instance, _options, done) => {
       // oidc-provider reads request bodies itself: leave the stream unread here.
       instance.removeAllContentTypeParsers();
       instance.addContentTypeParser('*', (_request, _payload, next) => next(null));
       const route = (
-        request: { raw: IncomingMessage },
+        request: { raw: IncomingMessage; ip: string },
         reply: { raw: ServerResponse; hijack(): void },
       ) => {
         reply.hijack();
-        return handle(request.raw, reply.raw).catch((error: unknown) => {
+        return handle(request.raw, reply.raw, request.ip).catch((error: unknown) => {
           this.logger.error(`OIDC request failed: ${(error as Error).message}`);
           if (!reply.raw.headersSent) reply.raw.writeHead(500).end();
         });

@@ -1,0 +1,29 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Public } from '@nest-sso/common';
+import { DISCOVERY_PATH, OidcService } from './oidc.service';
+
+/**
+ * The OpenID Provider's discovery document (OpenID Connect Discovery 1.0 section 4) at the
+ * issuer's own `/.well-known/openid-configuration`: the issuer is `SSO_PUBLIC_URL`, and the
+ * document is oidc-provider's, describing exactly what is enabled.
+ */
+@ApiTags('oidc')
+@Controller('.well-known')
+export class DiscoveryController {
+  constructor(private readonly oidc: OidcService) {}
+
+  @ApiOperation({ summary: 'OpenID Connect discovery: issuer, endpoints, supported values' })
+  @ApiResponse({
+    status: 200,
+    description:
+      '{"issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "end_session_endpoint", …}',
+  })
+  @Public()
+  @Get('openid-configuration')
+  async discovery(@Res() reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    await this.oidc.handle(reply.request.raw, reply.raw, DISCOVERY_PATH, reply.request.ip);
+  }
+}
