@@ -189,6 +189,31 @@ describe('OpenID Connect authorization code flow', () => {
     expect(denied[0].n).toBe(3);
   });
 
+  it('should ask for the password again for prompt=login and for an exceeded max_age, and say when it was given (auth_time)', async () => {
+    const browser = new TestBrowser();
+    const before = Math.floor(Date.now() / 1000);
+    await signIn(browser);
+    const signedIn = Math.floor(Date.now() / 1000);
+    // A generous max_age: no password, and the ID token names the original sign-in time.
+    const recent = await authorize(browser, { max_age: '3600' });
+    expect(recent.landed.url.startsWith(`${REDIRECT}?code=`)).toBe(true);
+    const recentTokens = await oidc.authorizationCodeGrant(config, new URL(recent.landed.url), {
+      pkceCodeVerifier: recent.verifier,
+      expectedState: recent.state,
+      expectedNonce: recent.nonce,
+      maxAge: 3600,
+    });
+    const authTime = recentTokens.claims()!.auth_time!;
+    expect(authTime).toBeGreaterThanOrEqual(before);
+    expect(authTime).toBeLessThanOrEqual(signedIn);
+    // prompt=login and max_age=0 both land on the sign-in page despite the live session.
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }]) {
+      const again = await authorize(browser, extra);
+      expect(again.landed.url, JSON.stringify(extra)).toMatch(/\/oidc\/interaction\//);
+      expect(await again.landed.response.text()).toContain('<label for="password">');
+    }
+  });
+
   it('should answer prompt=none without a session with login_required', async () => {
     const flow = await authorize(new TestBrowser(), { prompt: 'none' });
     const callback = new URL(flow.landed.url);
