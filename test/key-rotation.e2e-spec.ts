@@ -40,6 +40,14 @@ const keyConfig = (t: TestApp) => ({
   encodeAlgorithm: 'RS256' as const,
 });
 
+/** The server's discovery document. */
+async function discovery(t: TestApp): Promise<Record<string, unknown>> {
+  const response = await request(t.app.getHttpServer())
+    .get('/.well-known/openid-configuration')
+    .expect(200);
+  return response.body as Record<string, unknown>;
+}
+
 describe('Key rotation on a running server', () => {
   let t: TestApp;
   let email: string;
@@ -273,6 +281,8 @@ describe.each(['ES256', 'EdDSA'] as const)('%s keys', (kind) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ keys: (dir) => useKeysJson(dir, ['sso-test-20260101.pem']) });
+    // The discovery document is made once per signing key: read it before the rotation too.
+    expect((await discovery(t)).id_token_signing_alg_values_supported).toEqual(['RS256']);
     await rotate(t, 0, kind);
     await waitFor(
       () => t.app.get(KeyStore).current.signingKey(TEST_IDENTITY)?.algorithm === kind,
@@ -280,6 +290,10 @@ describe.each(['ES256', 'EdDSA'] as const)('%s keys', (kind) => {
     );
   });
   afterAll(() => t.close());
+
+  it(`should name ${kind} for ID tokens in the discovery document once it signs`, async () => {
+    expect((await discovery(t)).id_token_signing_alg_values_supported).toEqual([kind]);
+  });
 
   it(`should sign with ${kind}, verifiable with the JWKS, and refuse a token whose alg does not match its key`, async () => {
     const user = await createUser(t.app);

@@ -207,7 +207,7 @@ describe('OpenID Connect authorization code flow', () => {
     expect(authTime).toBeGreaterThanOrEqual(before);
     expect(authTime).toBeLessThanOrEqual(signedIn);
     // prompt=login and max_age=0 both land on the sign-in page despite the live session.
-    for (const extra of [{ prompt: 'login' }, { max_age: '0' }]) {
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
       const again = await authorize(browser, extra);
       expect(again.landed.url, JSON.stringify(extra)).toMatch(/\/oidc\/interaction\//);
       expect(await again.landed.response.text()).toContain('<label for="password">');

@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@nest-sso/common';
-import { DISCOVERY_PATH, OidcService } from './oidc.service';
+import { OidcService } from './oidc.service';
 
 /**
  * The OpenID Provider's discovery document (OpenID Connect Discovery 1.0 section 4) at the
@@ -23,7 +23,11 @@ export class DiscoveryController {
   @Public()
   @Get('openid-configuration')
   async discovery(@Res() reply: FastifyReply): Promise<void> {
-    reply.hijack();
-    await this.oidc.handle(reply.request.raw, reply.raw, DISCOVERY_PATH, reply.request.ip);
+    const json = await this.oidc.discoveryDocument();
+    // Relying parties in browsers read it from other origins (oidc-provider's own CORS rule).
+    await reply
+      .header('Access-Control-Allow-Origin', '*')
+      .type('application/json; charset=utf-8')
+      .send(json);
   }
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
+import { inject } from 'light-my-request';
 import type { FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
 import { SSO_CONFIG, SsoConfig } from '@nest-sso/config';
@@ -46,6 +47,7 @@ const CLEANUP_INTERVAL = 60;
 export class OidcService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Oidc');
   private built: { kid: string; provider: Promise<Provider> } | null = null;
+  private discoveryOf: { provider: Provider; json: Promise<string> } | null = null;
   private readonly cookieKeys: string[];
   private cleanup: NodeJS.Timeout | undefined;
   private readonly publicOrigin: URL;
@@ -109,6 +111,43 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       });
     }
     return this.built.provider;
+  }
+
+  /**
+   * The discovery document (JSON text) of the current provider. It depends on the provider's
+   * configuration and the public URL only (requests' own host and scheme never reach it), so it
+   * is made once per provider, by an in-process request to the provider itself
+   * (light-my-request), and served from memory.
+   */
+  async discoveryDocument(): Promise<string> {
+    const provider = await this.provider();
+    if (this.discoveryOf?.provider !== provider) {
+      const json = inject(
+        (req, res) => {
+          (req as IncomingMessage & { originalUrl?: string }).originalUrl =
+            `${OIDC_PREFIX}${DISCOVERY_PATH}`;
+          void provider.callback()(req, res);
+        },
+        {
+          method: 'GET',
+          url: DISCOVERY_PATH,
+          headers: {
+            'x-forwarded-host': this.publicOrigin.host,
+            'x-forwarded-proto': this.publicOrigin.protocol.slice(0, -1),
+          },
+        },
+      ).then((response) => {
+        if (response.statusCode !== 200) {
+          throw new Error(`The provider's discovery answered ${response.statusCode}`);
+        }
+        return response.payload;
+      });
+      this.discoveryOf = { provider, json };
+      json.catch(() => {
+        if (this.discoveryOf?.json === json) this.discoveryOf = null;
+      });
+    }
+    return this.discoveryOf.json;
   }
 
   /** The active nest-sso session of SSO cookie `token` if it is `accountId`'s; `null` otherwise. */
