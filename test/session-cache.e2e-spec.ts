@@ -104,7 +104,7 @@ describe('Session-check cache across two server processes', () => {
   const listenerBackends = async () =>
     (
       await db.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE application_name = 'nest-sso session-check listener'`,
+        `SELECT pid FROM pg_stat_activity WHERE application_name = 'nest-sso session-check listener' AND datname = current_database()`,
       )
     ).rows;
 
@@ -168,7 +168,7 @@ describe('Session-check cache across two server processes', () => {
     const lostBefore = servers.map((s) => s.output().split('Session-check listener').length);
     await db.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE application_name = 'nest-sso session-check listener'`,
+        WHERE application_name = 'nest-sso session-check listener' AND datname = current_database()`,
     );
     await waitFor(
       () =>
