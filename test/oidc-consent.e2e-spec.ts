@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { DataSource } from 'typeorm';
+import { ClientAdminUseCase } from '@nest-sso/admin';
+import { Actors } from '@nest-sso/audit';
 import { createCliContext, runCli } from '@nest-sso/cli';
+import { ConsentsService } from '@nest-sso/oidc';
 import type { User } from '@nest-sso/users';
 import { createUser, TEST_PASSWORD } from './support/factories';
 import { adminCredential, login } from './support/http';
@@ -15,6 +22,7 @@ import {
   TestBrowser,
 } from './support/oidc';
 import { TEST_DATABASE_URL } from './support/test-database';
+import { createApp } from '../apps/identity-server/src/create-app';
 
 const PARTNER_REDIRECT = 'https://partner.example/callback';
 const FIRST_REDIRECT = 'https://first.example/callback';
@@ -358,5 +366,58 @@ describe('OpenID Connect consent, remembered per user × client', () => {
     expect(await consentRows(user.id)).toEqual([
       { client_id: partner.id, scopes: expect.any(Array) },
     ]);
+  });
+});
+
+describe('OpenID Connect consent on the embedded database (no DATABASE_URL)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'nest-sso-consent-'));
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await createApp({
+      env: {
+        NODE_ENV: 'test',
+        SSO_DATA_DIR: join(root, 'data'),
+        SSO_KEY_STORE_ROOT: join(root, 'keys'),
+      },
+    });
+  }, 60_000);
+  afterAll(() => app?.close());
+
+  it('should record, widen, check and revoke a consent with its grants (the same SQL as PostgreSQL)', async () => {
+    const consents = app.get(ConsentsService);
+    const db = app.get(DataSource);
+    const user = await createUser(app);
+    const { client } = await app.get(ClientAdminUseCase).create(Actors.cli(), {
+      name: 'Embedded partner',
+      redirectUris: [PARTNER_REDIRECT],
+    });
+    const actor = Actors.user(user.id);
+    await consents.grant(actor, { userId: user.id, clientId: client.id, scopes: ['openid'] });
+    await consents.grant(actor, {
+      userId: user.id,
+      clientId: client.id,
+      scopes: ['email', 'openid', 'not-an-oidc-scope'],
+    });
+    expect(await consents.covers(user.id, client.id, ['openid', 'email'])).toBe(true);
+    expect(await consents.covers(user.id, client.id, ['openid', 'profile'])).toBe(false);
+    expect(await consents.list(user.id)).toMatchObject([
+      { clientId: client.id, clientName: 'Embedded partner', scopes: ['email', 'openid'] },
+    ]);
+    // A grant of the user for the client, and a refresh token issued from it.
+    const grant = { accountId: user.id, clientId: client.id };
+    await db.query(`INSERT INTO oidc_payloads (model, id, payload) VALUES ('Grant', 'g1', $1)`, [
+      JSON.stringify(grant),
+    ]);
+    await db.query(
+      `INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('RefreshToken', 'r1', $1, 'g1')`,
+      [JSON.stringify({ ...grant, grantId: 'g1' })],
+    );
+    await consents.revoke(actor, user.id, client.id);
+    expect(await consents.list(user.id)).toEqual([]);
+    expect(await db.query(`SELECT id FROM oidc_payloads WHERE id IN ('g1', 'r1')`)).toEqual([]);
+    await expect(consents.revoke(actor, user.id, client.id)).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 });
