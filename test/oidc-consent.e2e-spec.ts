@@ -350,6 +350,23 @@ describe('OpenID Connect consent, remembered per user × client', () => {
     expect(await consentRows(user.id)).toEqual([]);
   });
 
+  it('should keep every scope of consents approved at the same moment (one upsert each, no lost update)', async () => {
+    const user = await createUser(t.app);
+    const consents = t.app.get(ConsentsService);
+    await Promise.all(
+      ['openid', 'email', 'profile', 'offline_access'].map((scope) =>
+        consents.grant(Actors.user(user.id), {
+          userId: user.id,
+          clientId: partner.id,
+          scopes: [scope],
+        }),
+      ),
+    );
+    expect(await consentRows(user.id)).toEqual([
+      { client_id: partner.id, scopes: ['email', 'offline_access', 'openid', 'profile'] },
+    ]);
+  });
+
   it("should delete a client's consents with the client", async () => {
     const { user } = await consentedUser();
     const { client } = await registerClient(t, {
