@@ -3,6 +3,9 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { ClientAdminUseCase } from '@nest-sso/admin';
+import { Actors } from '@nest-sso/audit';
+import { ConsentsService } from '@nest-sso/oidc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountWithMember, createUser, TEST_PASSWORD } from './support/factories';
 import { forgeToken, rawToken, sessionClaims, signRaw } from './support/forge';
@@ -33,6 +36,8 @@ interface Fixtures {
   takenEmail: string;
   takenUsername: string;
   accountName: string;
+  /** A client the target user (not the caller) has consented to. */
+  clientId: string;
   authToken: string;
   otherSid: string;
   uid: string;
@@ -91,6 +96,8 @@ const SESSION_ROUTES: Pick<Case, 'method' | 'path'>[] = [
   { method: 'GET', path: '/me' },
   { method: 'GET', path: '/sessions' },
   { method: 'DELETE', path: `/sessions/${randomUUID()}` },
+  { method: 'GET', path: '/consents' },
+  { method: 'DELETE', path: `/consents/${randomUUID()}` },
 ];
 
 const TOKEN_ATTACKS: Omit<Case, 'method' | 'path'>[] = [
@@ -873,6 +880,79 @@ const CASES: Case[] = [
     status: 404,
     code: 'not_found',
   },
+  // /consents and /admin/users/:id/consents
+  {
+    name: 'consents: SQL injection as the client id',
+    method: 'DELETE',
+    path: `/consents/${encodeURIComponent("' OR '1'='1")}`,
+    auth: (f) => jwt(f.session),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'consents: a client id of 10 kB',
+    method: 'DELETE',
+    path: `/consents/${'a'.repeat(10_000)}`,
+    auth: (f) => jwt(f.session),
+    status: 414,
+    code: 'uri_too_long',
+  },
+  {
+    name: 'consents: a client the caller never allowed',
+    method: 'DELETE',
+    path: `/consents/${randomUUID()}`,
+    auth: (f) => jwt(f.session),
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: "consents: another user's consent",
+    method: 'DELETE',
+    path: '/consents/CLIENT',
+    auth: (f) => jwt(f.session),
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'consents: an admin token instead of a session token',
+    method: 'GET',
+    path: '/consents',
+    auth: admin,
+    status: 401,
+    code: 'wrong_token_type',
+  },
+  {
+    name: 'admin consents: SQL injection as the client id',
+    method: 'DELETE',
+    path: `/admin/users/TARGET/consents/${encodeURIComponent("' OR '1'='1")}`,
+    auth: admin,
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'admin consents: SQL injection as the user id',
+    method: 'GET',
+    path: `/admin/users/${encodeURIComponent("' OR '1'='1")}/consents`,
+    auth: admin,
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'admin consents: an unknown user',
+    method: 'DELETE',
+    path: `/admin/users/${randomUUID()}/consents/${randomUUID()}`,
+    auth: admin,
+    status: 404,
+    code: 'not_found',
+  },
+  {
+    name: 'admin consents: a session token instead of an admin token',
+    method: 'GET',
+    path: '/admin/users/TARGET/consents',
+    auth: (f) => jwt(f.session),
+    status: 401,
+    code: 'wrong_token_type',
+  },
   {
     name: 'sessions: keep_current as an array',
     method: 'DELETE',
@@ -1054,6 +1134,15 @@ describe('Hostile requests', () => {
     });
     const session = await login(t.app, user.email);
     const other = await login(t.app, (await createUser(t.app)).email);
+    const { client } = await t.app.get(ClientAdminUseCase).create(Actors.cli(), {
+      name: 'Hostile target app',
+      redirectUris: ['https://hostile.example/callback'],
+    });
+    await t.app.get(ConsentsService).grant(Actors.user(target.id), {
+      userId: target.id,
+      clientId: client.id,
+      scopes: ['openid', 'email'],
+    });
     f = {
       session,
       admin: await adminCredential(t.app, adminEmail, 'a long admin password'),
@@ -1061,6 +1150,7 @@ describe('Hostile requests', () => {
       takenEmail: named.email,
       takenUsername: named.username!,
       accountName: account.name,
+      clientId: client.id,
       authToken: await authorize(t.app, session),
       otherSid: decodePart(other, 1).sid as string,
       uid: user.id,
@@ -1077,7 +1167,9 @@ describe('Hostile requests', () => {
                 (SELECT md5(string_agg(m::text, ',' ORDER BY m.id)) FROM memberships m)
                   AS memberships,
                 (SELECT count(*) FROM users) AS user_count,
-                (SELECT count(*) FROM sessions) AS session_count`,
+                (SELECT count(*) FROM sessions) AS session_count,
+                (SELECT md5(string_agg(c::text, ',' ORDER BY c.user_id, c.client_id))
+                   FROM oidc_consents c) AS consents`,
       );
     before = await snapshot();
   });
@@ -1091,6 +1183,7 @@ describe('Hostile requests', () => {
     const path = c.path
       .replace('OTHER', f.otherSid)
       .replace('TARGET', f.targetId)
+      .replace('CLIENT', f.clientId)
       .replace('ACCOUNT', encodeURIComponent(f.accountName));
     const auth = c.auth ? await c.auth(f) : undefined;
     const response =
@@ -1108,7 +1201,7 @@ describe('Hostile requests', () => {
     expect(JSON.stringify(response.body)).not.toMatch(/at .+\.(js|ts):\d+|QueryFailedError|stack/);
   });
 
-  it('should not have created or changed any user, session, account or membership', async () => {
+  it('should not have created or changed any user, session, account, membership or consent', async () => {
     expect(await snapshot()).toEqual(before);
   });
 

@@ -56,6 +56,7 @@ describe('Migrations', () => {
       'memberships',
       'migrations',
       'oidc_clients',
+      'oidc_consents',
       'oidc_payloads',
       'sessions',
       'users',

@@ -3,6 +3,7 @@ export * from './admin.guard';
 export * from './admin.module';
 export * from './use-cases/account-admin.use-case';
 export * from './use-cases/client-admin.use-case';
+export * from './use-cases/consent-admin.use-case';
 export * from './use-cases/session-admin.use-case';
 export * from './use-cases/user-admin.use-case';
 export {

@@ -9,7 +9,9 @@ export type AuthEventType =
   | 'session_revoked'
   | 'authorize_denied'
   | 'password_changed'
-  | 'admin_action';
+  | 'admin_action'
+  | 'consent_granted'
+  | 'consent_revoked';
 
 /**
  * One line of the audit trail. It never holds a token, a password or a login name as typed:

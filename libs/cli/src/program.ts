@@ -6,6 +6,7 @@ import type { CliContext } from './cli-context';
 import { CliError, CliOutput, CommandOutput, EXIT, ExitCode } from './command';
 import { registerAccountCommands } from './account-commands';
 import { registerClientCommands } from './client-commands';
+import { registerConsentCommands } from './consent-commands';
 import { registerImportCommands } from './import-commands';
 import { registerKeyCommands } from './key-commands';
 import { registerMigrationCommands } from './migration-commands';
@@ -32,6 +33,7 @@ export function createProgram(context: CliContext, output: CliOutput): Command {
   registerUserCommands(define, context, print);
   registerAccountCommands(define, context, print);
   registerClientCommands(define, context, print);
+  registerConsentCommands(define, context, print);
   registerSessionCommands(define, context, print);
   registerKeyCommands(define, context, print);
   registerMigrationCommands(define, context, print);

@@ -9,6 +9,7 @@ import { LoginNames1764300000000 } from './migrations/1764300000000-login-names'
 import { Oidc1764500000000 } from './migrations/1764500000000-oidc';
 import { NumericUserIds1764600000000 } from './migrations/1764600000000-numeric-user-ids';
 import { SessionCheckInvalidation1764700000000 } from './migrations/1764700000000-session-check-invalidation';
+import { OidcConsents1765300000000 } from './migrations/1765300000000-oidc-consents';
 
 /** Every migration, in order. Listed explicitly so that the built output needs no file globbing. */
 export const MIGRATIONS = [
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   Oidc1764500000000,
   NumericUserIds1764600000000,
   SessionCheckInvalidation1764700000000,
+  OidcConsents1765300000000,
 ];
 
 /** Marks, in `extra`, a pg connection to the embedded database: one session shared by all. */

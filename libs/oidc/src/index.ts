@@ -6,3 +6,8 @@ export * from './oidc-payload.entity';
 export * from './oidc-provider.factory';
 export * from './oidc.module';
 export * from './oidc.service';
+export * from './consent.dto';
+export * from './consents.module';
+export * from './consents.service';
+export * from './oidc-consent.entity';
+export * from './oidc-scopes';

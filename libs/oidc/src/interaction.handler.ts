@@ -28,6 +28,14 @@ export interface InteractionDeps {
    */
   accountOf(uid: string | number): Promise<string | null>;
   createGrant: OidcHooks['createGrant'];
+  /** Remembers the user's consent to the client's scopes, for every later sign-in (audited). */
+  recordConsent(input: {
+    accountId: string;
+    clientId: string;
+    scopes: string[];
+    sid: string;
+    ipAddress: string;
+  }): Promise<void>;
 }
 
 /**
@@ -167,12 +175,14 @@ export async function handleInteraction(
       400,
       errorPage('Sign-in expired', 'Go back to the application and sign in again.'),
     );
-  const grantId = await deps.createGrant({
-    provider,
+  const scopes = scopeOf(details.params.scope).split(' ');
+  const grantId = await deps.createGrant({ provider, accountId, clientId, scopes, sid: sso.sid });
+  await deps.recordConsent({
     accountId,
     clientId,
-    scopes: scopeOf(details.params.scope).split(' '),
+    scopes,
     sid: sso.sid,
+    ipAddress: clientIp,
   });
   await provider.interactionFinished(
     req,

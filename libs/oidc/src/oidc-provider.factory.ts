@@ -49,6 +49,8 @@ export interface OidcHooks {
     scopes: string[];
     sid: string;
   }): Promise<string>;
+  /** Whether the user has consented to every OpenID Connect scope of `scopes` for the client. */
+  consentCovers(input: { accountId: string; clientId: string; scopes: string[] }): Promise<boolean>;
   /** Ends the browser's nest-sso session (RP-initiated logout), and clears its SSO cookie. */
   endSsoSession(ctx: KoaContextWithOIDC): Promise<void>;
   /**
@@ -80,6 +82,12 @@ const NOT_A_MEMBER = 'not a member of the requested account';
 /** Whether a client is first-party (skips consent, gets refresh tokens without prompt=consent). */
 export function isFirstParty(client: object): boolean {
   return (client as { first_party?: unknown }).first_party === true;
+}
+
+/** Whether a grant holds every OpenID Connect scope of `scopes`. */
+function holdsScopes(grant: { getOIDCScopeEncountered(): string }, scopes: string[]): boolean {
+  const held = new Set(grant.getOIDCScopeEncountered().split(' '));
+  return scopes.every((scope) => held.has(scope));
 }
 
 /** SHA-256 of a client secret, hex: what `oidc_clients.secret_hash` stores. */
@@ -116,8 +124,9 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       url: (_ctx, interaction) => `${OIDC_PREFIX}/interaction/${interaction.uid}`,
       policy: await loginPolicy(deps.hooks),
     },
-    // A first-party client's grant is made here, bound to the browser's nest-sso session: no
-    // consent page. Others get one until they hold a grant of this session.
+    // A grant bound to the browser's nest-sso session is made here, with no consent page, for a
+    // first-party client and for a client the user has allowed every requested scope before
+    // (oidc_consents). Others get the consent page, and prompt=consent always does.
     loadExistingGrant: async (ctx) => {
       const session = ctx.oidc.session;
       const client = ctx.oidc.client;
@@ -125,20 +134,27 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       const sso = await deps.hooks.ssoSession(ctx, session.accountId);
       if (!sso) return undefined;
       // The grant the consent page just made, else the one this session holds for the client.
-      const existingId =
-        (ctx.oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
-        session.grantIdFor(client.clientId);
-      if (existingId) {
-        const existing = await ctx.oidc.provider.Grant.find(existingId);
-        if (existing) return existing;
-      }
-      if (!isFirstParty(client)) return undefined;
-      const scopes = scopeOf(ctx.oidc.params?.scope).split(' ');
+      const fromConsentPage = (ctx.oidc.result?.consent as { grantId?: string } | undefined)
+        ?.grantId;
+      const existingId = fromConsentPage ?? session.grantIdFor(client.clientId);
+      const existing = existingId ? await ctx.oidc.provider.Grant.find(existingId) : undefined;
+      const requested = [...ctx.oidc.requestParamOIDCScopes];
+      if (existing && (fromConsentPage || holdsScopes(existing, requested))) return existing;
+      const approved =
+        isFirstParty(client) ||
+        (!ctx.oidc.prompts.has('consent') &&
+          (await deps.hooks.consentCovers({
+            accountId: session.accountId,
+            clientId: client.clientId,
+            scopes: requested,
+          })));
+      // Not approved: the consent page, for the scopes the session's grant lacks.
+      if (!approved) return existing;
       const grantId = await deps.hooks.createGrant({
         provider: ctx.oidc.provider,
         accountId: session.accountId,
         clientId: client.clientId,
-        scopes,
+        scopes: scopeOf(ctx.oidc.params?.scope).split(' '),
         sid: sso.sid,
       });
       return ctx.oidc.provider.Grant.find(grantId);

@@ -6,6 +6,8 @@ import { ThrottlingModule } from '@nest-sso/throttling';
 import { TokensModule } from '@nest-sso/tokens';
 import { UsersModule } from '@nest-sso/users';
 import { ClientsModule } from './clients.module';
+import { ConsentsController } from './consents.controller';
+import { ConsentsModule } from './consents.module';
 import { DiscoveryController } from './discovery.controller';
 import { OidcMetrics } from './oidc-metrics';
 import { OidcService } from './oidc.service';
@@ -18,13 +20,14 @@ import { OidcService } from './oidc.service';
   imports: [
     MetricsModule,
     ClientsModule,
+    ConsentsModule,
     KeysModule,
     UsersModule,
     SessionsModule,
     TokensModule,
     ThrottlingModule,
   ],
-  controllers: [DiscoveryController],
+  controllers: [DiscoveryController, ConsentsController],
   providers: [OidcService, OidcMetrics],
   exports: [OidcService],
 })

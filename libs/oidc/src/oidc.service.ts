@@ -19,6 +19,8 @@ import { UsersService } from '@nest-sso/users';
 import { handleInteraction, InteractionDeps, SSO_COOKIE } from './interaction.handler';
 import { OidcMetrics } from './oidc-metrics';
 import { bindGrantToSession, deleteExpiredPayloads } from './oidc-adapter';
+import { ConsentsService } from './consents.service';
+import { oidcScopesOf } from './oidc-scopes';
 import {
   createOidcProvider,
   OIDC_PREFIX,
@@ -28,9 +30,6 @@ import {
 
 /** The provider's discovery document, relative to its mount point and to the server root. */
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
-
-/** The OpenID Connect scopes a grant may hold (others are dropped). */
-const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 
 /** Expired payloads deleted per cleanup round, so that one round never holds the table long. */
 const CLEANUP_BATCH = 1000;
@@ -172,7 +171,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       accountId: input.accountId,
       clientId: input.clientId,
     });
-    grant.addOIDCScope(input.scopes.filter((scope) => OIDC_SCOPES.has(scope)).join(' '));
+    grant.addOIDCScope(oidcScopesOf(input.scopes).join(' '));
     // Access tokens are for the downstream services: the resource every token is issued for.
     grant.addResourceScope(servicesResource(this.config.identity), '');
     const grantId = await grant.save();
@@ -184,6 +183,8 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     ssoSession: (ctx, accountId) =>
       this.ssoSession(ctx.cookies.get(SSO_COOKIE, { signed: false }), accountId),
     createGrant: this.createGrant,
+    consentCovers: ({ accountId, clientId, scopes }) =>
+      this.moduleRef.get(ConsentsService, { strict: false }).covers(accountId, clientId, scopes),
     endSsoSession: async (ctx) => {
       const token = ctx.cookies.get(SSO_COOKIE, { signed: false });
       ctx.cookies.set(SSO_COOKIE, null, { signed: false, path: '/' });
@@ -252,6 +253,13 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       secureCookies: this.config.publicUrl.startsWith('https:'),
       ssoSession: (token, accountId) => this.ssoSession(token, accountId),
       createGrant: this.createGrant,
+      recordConsent: ({ accountId, clientId, scopes, sid, ipAddress }) =>
+        this.moduleRef
+          .get(ConsentsService, { strict: false })
+          .grant(
+            { ...Actors.user(accountId, ipAddress), sessionId: sid },
+            { userId: accountId, clientId, scopes, sessionId: sid },
+          ),
       onLogin: (clientId) => this.metrics.logins.inc({ client_id: clientId }),
     };
   }
