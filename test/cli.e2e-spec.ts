@@ -129,7 +129,9 @@ describe('Admin CLI commands', () => {
     expect(await run('sessions:list', { email })).toBe(`${email} has no active session`);
 
     const events = (await run('events:list', { email })).split('\n');
-    expect(events[0]).toMatch(/^time\s+event\s+user\s+session\s+actor\s+via\s+ip\s+reason$/);
+    expect(events[0]).toMatch(
+      /^time\s+event\s+user\s+session\s+actor\s+via\s+ip\s+client\s+reason$/,
+    );
     expect(events.slice(1).map((line) => line.split(/\s+/)[1])).toEqual([
       'session_revoked',
       'session_revoked',
@@ -139,7 +141,7 @@ describe('Admin CLI commands', () => {
     ]);
     expect(events[1]).toContain(sid2);
     // Ended at the CLI: no acting user, no address, the operator's reason.
-    expect(events[1]).toMatch(/ - +cli +- +operator$/);
+    expect(events[1]).toMatch(/ - +cli +- +- +operator$/);
     await expect(run('events:list', { limit: '0' })).rejects.toThrow('--limit');
 
     const [revoked] = (
@@ -156,6 +158,7 @@ describe('Admin CLI commands', () => {
       via: 'cli',
       ip_address: null,
       reason: 'operator',
+      client_id: null,
     });
   });
 

@@ -198,7 +198,7 @@ describe('OpenID Connect provider under attack', () => {
       '203.0.113.7',
     ],
   ])(
-    "should %s at the hosted sign-in (its audit and per-IP limit use the client's address)",
+    "should %s at the hosted sign-in (its audit, naming the client, and per-IP limit use the client's address)",
     async (_name, env, expected) => {
       const app = await startOidcApp({ env });
       try {
@@ -217,23 +217,37 @@ describe('OpenID Connect provider under attack', () => {
         });
         const browser = new TestBrowser();
         const landed = await browser.follow(url.href, app.baseUrl);
+        const html = await landed.response.text();
+        const wrong = await browser.post(
+          `${landed.url}/login`,
+          { csrf: csrfOf(html), login: member.email, password: 'not the password' },
+          { 'x-forwarded-for': '203.0.113.7' },
+        );
+        expect(wrong.status).toBe(401);
         const posted = await browser.post(
           `${landed.url}/login`,
           {
-            csrf: csrfOf(await landed.response.text()),
+            csrf: csrfOf(html),
             login: member.email,
             password: TEST_PASSWORD,
           },
           { 'x-forwarded-for': '203.0.113.7' },
         );
         expect(posted.status).toBe(303);
+        // Both events name the address and the client they came through.
         const events = await app.app
           .get(DataSource)
-          .query<{ ip_address: string }[]>(
-            `SELECT ip_address FROM auth_events WHERE type = 'login_succeeded' AND user_id = $1`,
+          .query<{ type: string; ip_address: string; client_id: string }[]>(
+            `SELECT type, ip_address, client_id FROM auth_events
+              WHERE type IN ('login_failed', 'login_succeeded') AND user_id = $1 ORDER BY id`,
             [member.id],
           );
-        expect(events.map((e) => e.ip_address.replace(/^::ffff:/, ''))).toEqual([expected]);
+        expect(
+          events.map((e) => ({ ...e, ip_address: e.ip_address.replace(/^::ffff:/, '') })),
+        ).toEqual([
+          { type: 'login_failed', ip_address: expected, client_id: client.id },
+          { type: 'login_succeeded', ip_address: expected, client_id: client.id },
+        ]);
       } finally {
         await app.close();
       }

@@ -18,6 +18,8 @@ export interface AuthEventInput {
   /** The session the event is about; defaults to the actor's own session. */
   sessionId?: string | null;
   reason?: string;
+  /** The client the event came through (OAuth client id, DRF-SSO `client_id`), if any. */
+  clientId?: string | null;
 }
 
 /** An audit row's columns, but for its user and session (those of the session it is about). */
@@ -55,7 +57,7 @@ export class AuditService {
     }
     try {
       await this.events.insert(
-        inputs.map(({ type, actor, userId, sessionId, reason }) => ({
+        inputs.map(({ type, actor, userId, sessionId, reason, clientId }) => ({
           type,
           userId: userId === undefined ? actor.userId : userId,
           sessionId: sessionId === undefined ? (actor.sessionId ?? null) : sessionId,
@@ -63,6 +65,7 @@ export class AuditService {
           via: actor.via,
           ipAddress: actor.ipAddress && isIP(actor.ipAddress) ? actor.ipAddress : null,
           reason: (reason ?? '').slice(0, REASON_MAX_LENGTH),
+          clientId: clientId || null,
         })),
       );
     } catch (error) {

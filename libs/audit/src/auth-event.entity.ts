@@ -51,4 +51,11 @@ export class AuthEvent {
   /** A reason code from a fixed vocabulary (see docs), never free text from a request. */
   @Column({ type: 'varchar', length: 100, default: '' })
   reason: string;
+
+  /**
+   * The client the event came through: the OAuth client of a hosted sign-in or a consent, the
+   * `client_id` of `POST /session`; `null` when none.
+   */
+  @Column({ name: 'client_id', type: 'varchar', length: 1000, nullable: true })
+  clientId: string | null;
 }

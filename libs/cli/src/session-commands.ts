@@ -96,13 +96,14 @@ export function registerSessionCommands(define: DefineCommand, context: CliConte
             via: e.via,
             ip_address: e.ipAddress,
             reason: e.reason,
+            client_id: e.clientId,
           })),
         });
       }
       if (events.length === 0) return print('No events');
       print(
         table(
-          ['time', 'event', 'user', 'session', 'actor', 'via', 'ip', 'reason'],
+          ['time', 'event', 'user', 'session', 'actor', 'via', 'ip', 'client', 'reason'],
           events.map((e) => [
             e.at.toISOString(),
             e.type,
@@ -111,6 +112,7 @@ export function registerSessionCommands(define: DefineCommand, context: CliConte
             e.actorId ?? '-',
             e.via,
             e.ipAddress ?? '-',
+            e.clientId ?? '-',
             e.reason || '-',
           ]),
         ),

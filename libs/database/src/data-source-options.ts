@@ -10,6 +10,7 @@ import { Oidc1764500000000 } from './migrations/1764500000000-oidc';
 import { NumericUserIds1764600000000 } from './migrations/1764600000000-numeric-user-ids';
 import { SessionCheckInvalidation1764700000000 } from './migrations/1764700000000-session-check-invalidation';
 import { OidcConsents1765300000000 } from './migrations/1765300000000-oidc-consents';
+import { AuditClient1765400000000 } from './migrations/1765400000000-audit-client';
 
 /** Every migration, in order. Listed explicitly so that the built output needs no file globbing. */
 export const MIGRATIONS = [
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   NumericUserIds1764600000000,
   SessionCheckInvalidation1764700000000,
   OidcConsents1765300000000,
+  AuditClient1765400000000,
 ];
 
 /** Marks, in `extra`, a pg connection to the embedded database: one session shared by all. */

@@ -68,6 +68,7 @@ export class ConsentsService {
       userId: input.userId,
       sessionId: input.sessionId,
       reason: `client:${input.clientId}`,
+      clientId: input.clientId,
     });
   }
 
@@ -117,6 +118,7 @@ export class ConsentsService {
       actor,
       userId,
       reason: `client:${clientId}`,
+      clientId,
     });
   }
 }

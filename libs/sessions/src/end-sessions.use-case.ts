@@ -9,6 +9,8 @@ import { RevocationReason, Session } from './session.entity';
 export interface EndedSession {
   id: string;
   userId: string;
+  /** The session's client (`sessions.client_id`), `''` when it named none. */
+  clientId: string;
 }
 
 /**
@@ -84,12 +86,11 @@ export class EndSessionsUseCase {
       .where(new Brackets(where))
       // Active only: a future revoked_at is a scheduled expiry, which ending brings forward.
       .andWhere(new Brackets((q) => q.where('revoked_at IS NULL').orWhere('revoked_at > now()')))
-      .returning('id, user_id')
+      .returning('id, user_id, client_id')
       .execute();
-    const ended = (result.raw as { id: string; user_id: string }[]).map((row) => ({
-      id: row.id,
-      userId: row.user_id,
-    }));
+    const ended = (result.raw as { id: string; user_id: string; client_id: string }[]).map(
+      (row) => ({ id: row.id, userId: row.user_id, clientId: row.client_id }),
+    );
     // This process stops honouring them before it answers; the others hear it from the
     // database trigger (NOTIFY) the moment the update commits.
     this.cache.forgetSessions(ended.map((session) => session.id));
@@ -102,6 +103,7 @@ export class EndSessionsUseCase {
         userId: session.userId,
         sessionId: session.id,
         reason,
+        clientId: session.clientId,
       })),
     );
     return ended;

@@ -41,7 +41,8 @@ export class SessionsService {
 
   /**
    * Opens a session. With `event` (the login's `login_succeeded`), the audit row about it is
-   * inserted by the same statement: atomic with the session and no round trip of its own.
+   * inserted by the same statement: atomic with the session and no round trip of its own; it
+   * names the session's client.
    */
   async create(input: CreateSessionInput, event?: SessionEventColumns): Promise<Session> {
     const [row] = await preparedQuery<SessionRow>(
@@ -54,8 +55,8 @@ export class SessionsService {
          RETURNING *)${
            event
              ? `, e AS (
-         INSERT INTO auth_events (type, user_id, session_id, actor_id, via, ip_address, reason)
-         SELECT $6, s.user_id, s.id, $7, $8, $9, $10 FROM s)`
+         INSERT INTO auth_events (type, user_id, session_id, actor_id, via, ip_address, reason, client_id)
+         SELECT $6, s.user_id, s.id, $7, $8, $9, $10, NULLIF(s.client_id, '') FROM s)`
              : ''
          }
        SELECT * FROM s`,

@@ -49,6 +49,7 @@ export class LoginUseCase {
         type: 'login_failed',
         actor: Actors.user(user?.id ?? null, ip),
         reason: 'locked',
+        clientId,
       });
       throw tooManyAttempts(attempt.retryAfter);
     }
@@ -64,8 +65,10 @@ export class LoginUseCase {
       const actor = Actors.user(user?.id ?? null, ip);
       const locks = attempt.lockSeconds;
       await this.audit.record(
-        { type: 'login_failed', actor, reason },
-        ...(locks > 0 ? [{ type: 'login_locked' as const, actor, reason: `${locks}s` }] : []),
+        { type: 'login_failed', actor, reason, clientId },
+        ...(locks > 0
+          ? [{ type: 'login_locked' as const, actor, reason: `${locks}s`, clientId }]
+          : []),
       );
       throw new SsoError('invalid_credentials', 'Unable to log in with the provided credentials');
     }
