@@ -177,11 +177,12 @@ export async function measureOidcRows<Row extends MeasuredRow>(context: {
   login: string;
   password: string;
   seconds: number;
+  /** The suite's row runner; `pids` left out: the identity server's processes are sampled. */
   measure: (
     name: string,
     connections: number,
     load: () => Promise<LoopResult>,
-    pids: undefined,
+    pids: number[] | undefined,
     seconds: number,
   ) => Promise<Row>;
   ceilings: Ceiling[];
