@@ -23,29 +23,25 @@ export interface TokenAnswer {
 }
 
 /**
- * The provider's discovery document (OpenID Connect Discovery 1.0, section 4): at the server's
- * root when that is the provider's (the issuer is then `SSO_PUBLIC_URL` itself), else at the
- * provider's mount (`/oidc`, whose issuer is `SSO_PUBLIC_URL/oidc`). The root document of a
- * server whose provider is mounted below is the token issuer's own, without OAuth endpoints.
+ * The provider's discovery document (OpenID Connect Discovery 1.0, section 4) at the issuer's
+ * `/.well-known/openid-configuration`; the issuer is the server's public URL, `base` here.
  */
 export async function discoverOidc(base: string): Promise<OidcEndpoints> {
-  for (const path of [
-    '/.well-known/openid-configuration',
-    '/oidc/.well-known/openid-configuration',
-  ]) {
-    const response = await fetch(`${base}${path}`);
-    if (!response.ok) continue;
-    const document = (await response.json()) as Record<string, unknown>;
-    const { issuer, authorization_endpoint, token_endpoint } = document;
-    if (
-      typeof issuer === 'string' &&
-      typeof authorization_endpoint === 'string' &&
-      typeof token_endpoint === 'string'
-    ) {
-      return { issuer, authorization: authorization_endpoint, token: token_endpoint };
-    }
+  const url = `${base}/.well-known/openid-configuration`;
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  const { issuer, authorization_endpoint, token_endpoint } = (await response.json()) as Record<
+    string,
+    unknown
+  >;
+  if (
+    typeof issuer !== 'string' ||
+    typeof authorization_endpoint !== 'string' ||
+    typeof token_endpoint !== 'string'
+  ) {
+    throw new Error(`${url} is not an OpenID Provider's discovery document`);
   }
-  throw new Error(`No OpenID Connect discovery document with endpoints at ${base}`);
+  return { issuer, authorization: authorization_endpoint, token: token_endpoint };
 }
 
 /**
