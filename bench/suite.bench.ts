@@ -8,10 +8,13 @@
  * `postgres://postgres@127.0.0.1:5432/nest_sso_bench`), seeds a user, an account and a membership
  * with the CLI, measures the machine's ceilings in the same run (RSA-2048 signing with
  * `openssl speed -multi <cores>` and with node:crypto, argon2id verification with the server's
- * parameters), and drives each scenario on loopback with wrk. Prints one table with every target
- * and its ratio, and writes `bench/results/suite-<time>.json`.
+ * parameters), and drives each scenario on loopback with wrk. The OpenID Connect token endpoint's
+ * exchanges, which wrk cannot repeat (a code is used once, a rotated refresh token is replaced),
+ * are driven by a Node loop instead (oidc-exchanges.ts), each beside node:crypto's signing rate
+ * with the server's own key. Prints one table with every target and its ratio, and writes
+ * `bench/results/suite-<time>.json`.
  *
- *   npm run bench                                   # about 4 minutes
+ *   npm run bench                                   # about 4.5 minutes
  *   BENCH_LARGE=1 npm run bench                     # + 1M users, 5M sessions: a few minutes more
  *   BENCH_DURATION=5 BENCH_SOAK=20 npm run bench    # quicker, less steady
  */
@@ -19,6 +22,8 @@ import type { ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { argon2Ceiling, Ceiling, opensslRsaCeiling, rs256Ceiling } from './ceilings';
 import { explainHotQueries, LARGE, Plan, rowCounts, seedLargeDatabase } from './large-database';
+import type { LoopResult } from './node-load';
+import { measureOidcRows } from './oidc-exchanges';
 import { Sampler } from './processes';
 import {
   addLoginUsers,
@@ -29,12 +34,17 @@ import {
   waitUntilUp,
   writeResult,
 } from './support';
-import { LoadRequest, wrk } from './wrk';
+import { LoadRequest, wrk, WrkResult } from './wrk';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);
 const LARGE_RUN = process.env.BENCH_LARGE === '1';
 const LARGE_SCALE = Number(process.env.BENCH_LARGE_SCALE ?? 1);
+/**
+ * Seconds per OpenID Connect row (half a scenario, so that the four add about 30 s). At most 20:
+ * the codes collected in one row are exchanged in the next, and a code lives 60 s.
+ */
+const OIDC_SECONDS = Math.min(20, DURATION / 2);
 const SSO_PORT = 3910;
 const ORDERS_PORT = 3911;
 const PASSWORD = 'benchmark password';
@@ -56,6 +66,8 @@ interface Row {
   peakRssMiB: number;
   /** The ceiling measured right before this row, per second (for comparisons across rows). */
   ceilingPerSecond?: number;
+  /** Rows driven by the Node loop: its own CPU per request, in ms (it shares the cores). */
+  generatorCpuMsPerRequest?: number;
   ratio?: string;
   target?: string;
   met?: boolean;
@@ -65,6 +77,9 @@ async function main(): Promise<void> {
   const env: Record<string, string> = {
     ...(await benchServerEnv()),
     SSO_AUTHORIZATION_AUDIENCE: 'bench-sso,orders',
+    // Where the benchmark reaches the server: the OpenID Connect discovery document names its
+    // endpoints under the public URL.
+    SSO_PUBLIC_URL: `http://127.0.0.1:${SSO_PORT}`,
     PORT: String(SSO_PORT),
     // All load comes from one address: the per-IP limits would measure themselves.
     SSO_RATE_LIMIT_LOGIN: '0',
@@ -136,17 +151,20 @@ async function main(): Promise<void> {
       headers: { authorization: `JWT ${session}` },
     };
     const rows: Row[] = [];
+    /** A row: `load` is a request for wrk, or a Node loop (which may end before `seconds`). */
     const measure = async (
       name: string,
       connections: number,
-      request: LoadRequest,
+      load: LoadRequest | (() => Promise<LoopResult>),
       pids: ChildProcess['pid'][] = [server.pid],
       seconds = DURATION,
     ): Promise<Row> => {
       progress(`${name}, ${connections} connections, ${seconds} s`);
       const sampler = new Sampler(pids.filter((p): p is number => p !== undefined));
-      const result = await wrk(request, connections, seconds);
+      const result: WrkResult & Partial<LoopResult> =
+        typeof load === 'function' ? await load() : await wrk(load, connections, seconds);
       const sampled = sampler.stop();
+      const elapsed = result.seconds ?? seconds;
       const row: Row = {
         name,
         connections,
@@ -156,11 +174,12 @@ async function main(): Promise<void> {
         failures: result.errors + result.non2xx,
         cpuPerRequestMs:
           Math.round(
-            ((sampled.serverCpuSeconds * 1000) / Math.max(1, result.requestsPerSecond * seconds)) *
+            ((sampled.serverCpuSeconds * 1000) / Math.max(1, result.requestsPerSecond * elapsed)) *
               100,
           ) / 100,
         machineBusy: sampled.machineBusy,
         peakRssMiB: sampled.peakRssMiB,
+        generatorCpuMsPerRequest: result.generatorCpuMsPerRequest,
       };
       rows.push(row);
       return row;
@@ -223,6 +242,16 @@ async function main(): Promise<void> {
       },
       [orders.pid],
     );
+
+    await measureOidcRows({
+      base,
+      env,
+      login: email,
+      password: PASSWORD,
+      seconds: OIDC_SECONDS,
+      measure,
+      ceilings,
+    });
 
     progress(`soak: POST /authorize (account), 64 connections, ${SOAK} s, sampling RSS`);
     const soakSampler = new Sampler([server.pid!]);
@@ -368,7 +397,8 @@ function report(
 ): void {
   console.log(
     `\nnest-sso benchmark on ${machine()}; SSO_WORKERS=${process.env.BENCH_WORKERS ?? `default (${availableParallelism()})`}; ` +
-      `${DURATION} s per scenario, loopback, wrk (1 thread); load average ${load.loadBefore} before, ${load.loadAfter} after\n`,
+      `${DURATION} s per scenario, loopback, wrk (1 thread); the OpenID Connect rows ${OIDC_SECONDS} s each, a Node loop; ` +
+      `load average ${load.loadBefore} before, ${load.loadAfter} after\n`,
   );
   console.log('| ceiling (measured in this run) | per second |');
   console.log('| --- | ---: |');

@@ -67,7 +67,16 @@ describe('docker-compose.yml', () => {
       'database-url': { file: './secrets/database-url' },
       'app-a-client-secret': { file: './secrets/app-a-client-secret' },
       'app-b-client-secret': { file: './secrets/app-b-client-secret' },
+      'oidc-cookie-keys': { file: './secrets/oidc-cookie-keys' },
     });
+  });
+
+  it("should give the identity server the OpenID Connect cookie keys from a secret (a replica's own random key would break sign-ins that move between replicas)", () => {
+    const server = compose.services['identity-server'];
+    expect(server.environment?.SSO_OIDC_COOKIE_KEYS_FILE).toBe('/run/secrets/oidc-cookie-keys');
+    expect(server.environment).not.toHaveProperty('SSO_OIDC_COOKIE_KEYS');
+    expect(server.secrets).toContain('oidc-cookie-keys');
+    expect(compose.secrets['oidc-cookie-keys']).toEqual({ file: './secrets/oidc-cookie-keys' });
   });
 
   it.each(services)('should restart %s and bound its CPU and memory', (_, service) => {

@@ -183,6 +183,28 @@ describe('deploy/kubernetes', () => {
       }
     });
 
+    it('should give the server the OpenID Connect cookie keys from the secrets volume, the same for every replica', () => {
+      // Without them each pod signs cookies with a random key of its own, and a browser sign-in
+      // that starts on one pod and ends on another fails.
+      const env = Object.fromEntries(server.env.map((e) => [e.name, e]));
+      expect(env.SSO_OIDC_COOKIE_KEYS_FILE).toEqual({
+        name: 'SSO_OIDC_COOKIE_KEYS_FILE',
+        value: '/run/secrets/nest-sso/oidc-cookie-keys',
+      });
+      expect(env.SSO_OIDC_COOKIE_KEYS).toBeUndefined();
+      expect(settings).not.toHaveProperty('SSO_OIDC_COOKIE_KEYS');
+      expect(settings).not.toHaveProperty('SSO_OIDC_COOKIE_KEYS_FILE');
+      const mount = server.volumeMounts.find((m) => m.mountPath === '/run/secrets/nest-sso');
+      expect(mount?.name).toBe('secrets');
+      expect(pod.volumes.find((v) => v.name === mount?.name)?.secret?.secretName).toBe(
+        'nest-sso-secrets',
+      );
+    });
+
+    it('should render no Secret: secrets are created outside kustomize, never committed', () => {
+      expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    });
+
     it('should keep two replicas or more through rollouts, disruptions and scaling', () => {
       expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
       expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);

@@ -20,12 +20,15 @@ describe('Secret settings from files (<NAME>_FILE)', () => {
       SSO_ADMIN_EMAIL: 'admin@example.com',
       SSO_ADMIN_PASSWORD_FILE: file('admin-password', 'a long admin password\n'),
       SSO_METRICS_TOKEN_FILE: file('metrics-token', 'scrape-token'),
+      // The way deploy/ hands them out: newest first, the first signs, the others verify.
+      SSO_OIDC_COOKIE_KEYS_FILE: file('oidc-cookie-keys', `${'n'.repeat(43)},${'o'.repeat(43)}\n`),
     });
     expect(config).toMatchObject({
       database: { url: 'postgres://sso:s3cret@db:5432/sso' },
       redisUrl: 'rediss://:pw@cache:6380',
       bootstrapAdmin: { email: 'admin@example.com', password: 'a long admin password' },
       metricsToken: 'scrape-token',
+      oidcCookieKeys: ['n'.repeat(43), 'o'.repeat(43)],
     });
   });
 
