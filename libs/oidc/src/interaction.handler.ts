@@ -16,7 +16,11 @@ const FORM_LIMIT = 8 * 1024;
 export interface InteractionDeps {
   login: () => LoginUseCase;
   ipLimiter: IpRateLimiter;
-  csrfKey: string;
+  /**
+   * The keys of the CSRF tokens (`SSO_OIDC_COOKIE_KEYS`, newest first): the first makes them,
+   * every one is accepted, so a form open while the keys rotate still posts.
+   */
+  csrfKeys: string[];
   secureCookies: boolean;
   /** The active nest-sso session of this SSO cookie for `accountId`, or `null`. */
   ssoSession(token: string | undefined, accountId: string): Promise<{ sid: string } | null>;
@@ -77,7 +81,9 @@ export async function handleInteraction(
   const clientId = String(details.params.client_id);
   const client = await provider.Client.find(clientId);
   const clientName = client?.clientName ?? 'the application';
-  const csrf = createHmac('sha256', deps.csrfKey).update(`csrf:${uid}`).digest('base64url');
+  const csrfOf = (key: string) =>
+    createHmac('sha256', key).update(`csrf:${uid}`).digest('base64url');
+  const csrf = csrfOf(deps.csrfKeys[0]);
   const base = `/oidc/interaction/${uid}`;
 
   if (req.method === 'GET' && !action) {
@@ -101,7 +107,8 @@ export async function handleInteraction(
     return send(res, 405, errorPage('Not allowed', 'Use the form.'));
   const form = await readForm(req);
   if (!form) return send(res, 400, errorPage('Bad request', 'The form could not be read.'));
-  if (!sameToken(form.get('csrf'), csrf)) {
+  const presented = form.get('csrf');
+  if (!deps.csrfKeys.some((key) => sameToken(presented, csrfOf(key)))) {
     return send(
       res,
       403,

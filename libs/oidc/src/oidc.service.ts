@@ -249,7 +249,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       login: () => this.moduleRef.get(LoginUseCase, { strict: false }),
       accountOf: async (uid) => (await this.users.findByTokenUid(uid))?.id ?? null,
       ipLimiter: this.ipLimiter,
-      csrfKey: this.cookieKeys[0],
+      csrfKeys: this.cookieKeys,
       secureCookies: this.config.publicUrl.startsWith('https:'),
       ssoSession: (token, accountId) => this.ssoSession(token, accountId),
       createGrant: this.createGrant,
