@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 import type { SsoConfig } from '@nest-sso/config';
 import type { SigningKey } from '@nest-sso/keys';
 import { AUTHORIZATION_TOKEN, type AuthorizationClaims } from '@nest-sso/tokens';
-import type { UsersService } from '@nest-sso/users';
+import type { User, UsersService } from '@nest-sso/users';
 import { createOidcAdapter } from './oidc-adapter';
 import { errorPage, logoutPage, PAGE_CSP, signedOutPage } from './pages';
 
@@ -73,6 +73,8 @@ export interface OidcHooks {
     clientId: string;
     grantId: string;
     account?: string;
+    /** The user `accountId` names, when this request has read it already. */
+    user?: User;
   }): Promise<AuthorizationClaims | null>;
 }
 
@@ -195,6 +197,8 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       }
       return {
         accountId: user.id,
+        // Kept for the access token's claims in the same request (no second lookup).
+        user,
         claims: () => ({
           sub: user.id,
           email: user.email,
@@ -297,6 +301,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
               clientId,
               grantId,
               account,
+              user: (ctx?.oidc.account as { user?: User } | undefined)?.user,
             });
             // One answer for "no such account" and "not a member", as POST /authorize gives.
             if (!claims) throw new errors.InvalidTarget(NOT_A_MEMBER);

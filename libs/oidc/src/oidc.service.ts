@@ -213,9 +213,9 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       });
       return false;
     },
-    accessTokenClaims: async ({ accountId, clientId, grantId, account }) => {
+    accessTokenClaims: async ({ accountId, clientId, grantId, account, user: known }) => {
       const sid = await this.sessionOfGrant(grantId);
-      const user = await this.users.findById(accountId);
+      const user = known?.id === accountId ? known : await this.users.findById(accountId);
       if (!sid || !user) throw new Error('The grant has no active session');
       const membership =
         account === undefined
