@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,12 +25,20 @@ const PASSWORD = 'correct horse battery staple';
 const IDENTITY = 'https://sso.test';
 
 /**
- * The two databases the identity server runs on: PostgreSQL (production, `DATABASE_URL`) and the
- * embedded one (`npm start`: no `DATABASE_URL`, PGlite in `SSO_DATA_DIR`, which the CLI reaches
- * through the server's socket). Issue 12 promises single sign-on on both.
+ * The two databases the identity server runs on, each with its usual settings: PostgreSQL as in
+ * production (`DATABASE_URL`, and `SSO_OIDC_COOKIE_KEYS`, which production sets so that sign-ins
+ * survive restarts and reach every replica), and the embedded database as `npm start` runs it
+ * (no `DATABASE_URL`: PGlite in `SSO_DATA_DIR`, which the CLI reaches through the server's
+ * socket; no cookie keys). Issue 12 promises single sign-on on both.
  */
 const DATABASES: { database: string; settings: (dir: string) => Record<string, string> }[] = [
-  { database: 'PostgreSQL', settings: () => ({ DATABASE_URL: TEST_DATABASE_URL }) },
+  {
+    database: 'PostgreSQL',
+    settings: () => ({
+      DATABASE_URL: TEST_DATABASE_URL,
+      SSO_OIDC_COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    }),
+  },
   { database: 'the embedded database', settings: (dir) => ({ SSO_DATA_DIR: join(dir, 'data') }) },
 ];
 
@@ -211,13 +220,22 @@ describe.each(DATABASES)(
       expect(claims).toContain(alice);
     });
 
-    it('should sign in to app B with no password form', async () => {
+    it('should sign in to app B with no password form, also after the identity server restarted', async () => {
+      // A restart between the two sign-ins, as in development: the browser's sign-in at the
+      // identity server outlives it (its cookies are signed by a key that outlives it too).
+      const port = new URL(sso.url).port;
+      await sso.stop();
+      sso = await startServerProcess(dir, { ...settings, PORT: port });
       const pageB = await context.newPage();
       await pageB.goto(webB.url);
       await expect(pageB.textContent('#status')).resolves.toBe('You are signed out');
       const served = await pagesDuring(pageB, () =>
-        // Until App B shows who is signed in: every page of the round trip is recorded.
-        Promise.all([pageB.waitForSelector('#who'), pageB.click('#sign-in')]),
+        // Until App B shows who is signed in, or a password form: every page of the round trip
+        // is recorded.
+        Promise.all([
+          pageB.waitForSelector('#who, input[type="password"]'),
+          pageB.click('#sign-in'),
+        ]),
       );
       expect(served.filter((html) => html.includes('type="password"'))).toEqual([]);
       await expect(pageB.textContent('#who')).resolves.toBe(`alice-${process.pid}@example.com`);
