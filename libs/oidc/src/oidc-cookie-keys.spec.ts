@@ -1,4 +1,11 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,8 +38,16 @@ describe(oidcCookieKeys.name, () => {
     const file = join(dataDir, COOKIE_KEY_FILE);
     expect(readFileSync(file, 'utf8').trim()).toBe(first);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dataDir)).toEqual([COOKIE_KEY_FILE]);
     // The next start (or a process reaching the database through the socket): the same key.
     expect(oidcCookieKeys(embedded(dataDir))).toEqual([first]);
+  });
+
+  it('should use the key another process wrote first', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nest-sso-cookie-keys-'));
+    const theirs = 'x'.repeat(43);
+    writeFileSync(join(dataDir, COOKIE_KEY_FILE), `${theirs}\n`, { mode: 0o600 });
+    expect(oidcCookieKeys(embedded(dataDir))).toEqual([theirs]);
   });
 
   it('should refuse a key file that holds no usable key, naming the file', () => {

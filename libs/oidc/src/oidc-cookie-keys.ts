@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SsoConfig } from '@nest-sso/config';
 
@@ -36,14 +36,16 @@ export function oidcCookieKeys(
   let key = readKey(file);
   if (key === null) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Written aside, then linked into place (atomic, and refused if the file exists): of two
+    // processes starting at once, one key wins and neither reads a half-written file.
+    const draft = `${file}.${process.pid}.tmp`;
+    writeFileSync(draft, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
     try {
-      // `wx`: of two processes starting at once, one writes and both read its key.
-      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, {
-        flag: 'wx',
-        mode: 0o600,
-      });
+      linkSync(draft, file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(draft, { force: true });
     }
     key = readKey(file);
   }
