@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
@@ -17,6 +16,7 @@ import { IpRateLimiter } from '@nest-sso/throttling';
 import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
 import { UsersService } from '@nest-sso/users';
 import { handleInteraction, InteractionDeps, SSO_COOKIE } from './interaction.handler';
+import { oidcCookieKeys } from './oidc-cookie-keys';
 import { OidcMetrics } from './oidc-metrics';
 import { bindGrantToSession, deleteExpiredPayloads } from './oidc-adapter';
 import { ConsentsService } from './consents.service';
@@ -63,7 +63,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     private readonly moduleRef: ModuleRef,
     private readonly metrics: OidcMetrics,
   ) {
-    this.cookieKeys = config.oidcCookieKeys ?? [randomBytes(32).toString('base64url')];
+    this.cookieKeys = oidcCookieKeys(config);
     this.publicOrigin = new URL(config.publicUrl);
   }
 
