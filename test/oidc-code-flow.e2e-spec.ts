@@ -214,6 +214,37 @@ describe('OpenID Connect authorization code flow', () => {
     }
   });
 
+  it("should sign a browser in with its SSO cookie alone when the provider's own session cookie is gone, unless a password is asked for", async () => {
+    const browser = new TestBrowser();
+    await signIn(browser);
+    const forgetProviderSession = () => {
+      for (const name of [...browser.cookies.keys()]) {
+        if (name !== 'nest_sso') browser.cookies.delete(name);
+      }
+    };
+    forgetProviderSession();
+    const again = await authorize(browser);
+    expect(again.landed.url.startsWith(`${REDIRECT}?code=`)).toBe(true);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(again.landed.url), {
+      pkceCodeVerifier: again.verifier,
+      expectedState: again.state,
+      expectedNonce: again.nonce,
+    });
+    expect(tokens.claims()!.sub).toBe(user.id);
+    // prompt=login still asks.
+    forgetProviderSession();
+    const login = await authorize(browser, { prompt: 'login' });
+    expect(login.landed.url).toMatch(/\/oidc\/interaction\//);
+    // An ended nest-sso session signs nobody in.
+    await t.app
+      .get(EndSessionsUseCase)
+      .one(String(decodeJwt(tokens.access_token).sid), 'operator', Actors.cli());
+    forgetProviderSession();
+    const ended = await authorize(browser);
+    expect(ended.landed.url).toMatch(/\/oidc\/interaction\//);
+    expect(await ended.landed.response.text()).toContain('<label for="password">');
+  });
+
   it('should answer prompt=none without a session with login_required', async () => {
     const flow = await authorize(new TestBrowser(), { prompt: 'none' });
     const callback = new URL(flow.landed.url);

@@ -24,6 +24,13 @@ export interface InteractionDeps {
   secureCookies: boolean;
   /** The active nest-sso session of this SSO cookie for `accountId`, or `null`. */
   ssoSession(token: string | undefined, accountId: string): Promise<{ sid: string } | null>;
+  /**
+   * The user (OIDC account id) and sign-in time (seconds since the epoch) of this SSO cookie's
+   * nest-sso session if it is active, whoever the user; `null` otherwise.
+   */
+  activeSsoSession(
+    token: string | undefined,
+  ): Promise<{ accountId: string; authTime: number } | null>;
   /** Counts a sign-in for the client (metrics). */
   onLogin(clientId: string): void;
   /**
@@ -87,6 +94,23 @@ export async function handleInteraction(
   const base = `/oidc/interaction/${uid}`;
 
   if (req.method === 'GET' && !action) {
+    // The provider has no session of its own (its cookie expired, or its cookie keys changed)
+    // but the browser's SSO cookie names an active nest-sso session: that sign-in stands, as it
+    // does for every other app of this browser. Only when nothing else asks for a password:
+    // prompt=login, an exceeded max_age or another user's hint still get the form.
+    const reasons = details.prompt.reasons;
+    if (details.prompt.name === 'login' && reasons.length === 1 && reasons[0] === 'no_session') {
+      const active = await deps.activeSsoSession(cookieOf(req, SSO_COOKIE));
+      if (active) {
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: active.accountId, ts: active.authTime } },
+          { mergeWithLastSubmission: false },
+        );
+        return;
+      }
+    }
     if (details.prompt.name === 'login') {
       const hint = details.params.login_hint;
       return send(

@@ -11,7 +11,7 @@ import { KeyStore } from '@nest-sso/keys';
 import { EndSessionsUseCase, SessionsService } from '@nest-sso/sessions';
 import { AccountsService } from '@nest-sso/accounts';
 import { Actors, AuditService } from '@nest-sso/audit';
-import type { ErrorBody } from '@nest-sso/common';
+import { type ErrorBody, SsoError } from '@nest-sso/common';
 import { IpRateLimiter } from '@nest-sso/throttling';
 import { SESSION_TOKEN, SessionClaims, TokensService } from '@nest-sso/tokens';
 import { UsersService } from '@nest-sso/users';
@@ -166,6 +166,29 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** The user and sign-in time of SSO cookie `token`'s nest-sso session if active; else `null`. */
+  private async activeSsoSession(
+    token: string | undefined,
+  ): Promise<{ accountId: string; authTime: number } | null> {
+    if (!token) return null;
+    let claims: SessionClaims;
+    try {
+      claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
+    } catch {
+      return null; // not a session token of ours (tampered, other key, other type)
+    }
+    try {
+      const session = await this.sessions.requireActive(claims.sid, claims.uid);
+      return {
+        accountId: session.userId,
+        authTime: Math.floor(session.createdAt.getTime() / 1000),
+      };
+    } catch (error) {
+      if (error instanceof SsoError && error.code === 'session_revoked') return null;
+      throw error;
+    }
+  }
+
   private readonly createGrant: OidcHooks['createGrant'] = async (input) => {
     const grant = new input.provider.Grant({
       accountId: input.accountId,
@@ -252,6 +275,7 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       csrfKeys: this.cookieKeys,
       secureCookies: this.config.publicUrl.startsWith('https:'),
       ssoSession: (token, accountId) => this.ssoSession(token, accountId),
+      activeSsoSession: (token) => this.activeSsoSession(token),
       createGrant: this.createGrant,
       recordConsent: ({ accountId, clientId, scopes, sid, ipAddress }) =>
         this.moduleRef
