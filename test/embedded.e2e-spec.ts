@@ -1,29 +1,21 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../apps/identity-server/src/create-app';
 import { createUser } from './support/factories';
 import { authorize, decodePart, login } from './support/http';
+import { startEmbeddedApp } from './support/embedded';
 
 /**
  * What `npm start` does on a fresh machine: no DATABASE_URL, no keys. The embedded database is
  * created and migrated, a development key is generated, and login and authorize work.
  */
 describe('Embedded database (no DATABASE_URL)', () => {
-  const root = mkdtempSync(join(tmpdir(), 'nest-sso-embedded-'));
   let app: NestFastifyApplication;
-
+  let root: string;
   beforeAll(async () => {
-    app = await createApp({
-      env: {
-        NODE_ENV: 'test',
-        SSO_DATA_DIR: join(root, 'data'),
-        SSO_KEY_STORE_ROOT: join(root, 'keys'),
-      },
-    });
+    ({ app, root } = await startEmbeddedApp('nest-sso-embedded'));
   }, 60_000);
   afterAll(() => app.close());
 

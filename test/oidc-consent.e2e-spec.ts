@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
@@ -22,7 +19,7 @@ import {
   TestBrowser,
 } from './support/oidc';
 import { TEST_DATABASE_URL } from './support/test-database';
-import { createApp } from '../apps/identity-server/src/create-app';
+import { startEmbeddedApp } from './support/embedded';
 
 const PARTNER_REDIRECT = 'https://partner.example/callback';
 const FIRST_REDIRECT = 'https://first.example/callback';
@@ -387,17 +384,10 @@ describe('OpenID Connect consent, remembered per user × client', () => {
 });
 
 describe('OpenID Connect consent on the embedded database (no DATABASE_URL)', () => {
-  const root = mkdtempSync(join(tmpdir(), 'nest-sso-consent-'));
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    app = await createApp({
-      env: {
-        NODE_ENV: 'test',
-        SSO_DATA_DIR: join(root, 'data'),
-        SSO_KEY_STORE_ROOT: join(root, 'keys'),
-      },
-    });
+    ({ app } = await startEmbeddedApp('nest-sso-consent'));
   }, 60_000);
   afterAll(() => app?.close());
 
