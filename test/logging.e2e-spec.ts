@@ -63,6 +63,16 @@ describe('Structured logs', () => {
     expect(JSON.stringify(lines)).not.toContain('s3cr3t-value');
   });
 
+  it('should log OpenID Connect requests with the path the client sent, without their query', async () => {
+    await request(t.app.getHttpServer())
+      .get('/oidc/auth?client_id=none&state=s3cr3t-state')
+      .expect(400);
+    expect(lines.find((l) => l.msg === 'GET /oidc/auth 400')).toMatchObject({
+      req: { path: '/oidc/auth' },
+    });
+    expect(JSON.stringify(lines)).not.toContain('s3cr3t-state');
+  });
+
   it('should make up a request id when the client sends none or a malformed one', async () => {
     const plain = await request(t.app.getHttpServer()).get('/health/live').expect(200);
     expect(plain.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

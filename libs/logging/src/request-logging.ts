@@ -47,7 +47,8 @@ export function logRequests(instance: FastifyInstance, logger: Logger): void {
 
 /** The path without its query string: queries are not logged. */
 function pathOf(request: FastifyRequest): string {
-  const url = request.url;
+  // originalUrl: the path as the client sent it, also where a handler rewrote it (/oidc/…).
+  const url = request.originalUrl;
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
 }
