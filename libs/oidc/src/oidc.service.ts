@@ -300,12 +300,10 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Answers one request to the provider: `path` is relative to its mount point (`/auth`,
-   * `/token`…, or `/.well-known/openid-configuration` for the discovery document, which the
-   * server publishes at its root). `clientIp` is the caller's address as the HTTP layer resolved
-   * it (through `SSO_TRUSTED_PROXIES` only). The JWKS is the key module's one document whatever
-   * the URL.
+   * `/token`…). `clientIp` is the caller's address as the HTTP layer resolved it (through
+   * `SSO_TRUSTED_PROXIES` only). The JWKS is the key module's one document whatever the URL.
    */
-  async handle(
+  private async handle(
     req: IncomingMessage,
     res: ServerResponse,
     path: string,
