@@ -96,8 +96,8 @@ export async function handleInteraction(
   if (req.method === 'GET' && !action) {
     // The provider has no session of its own (its cookie expired, or its cookie keys changed)
     // but the browser's SSO cookie names an active nest-sso session: that sign-in stands, as it
-    // does for every other app of this browser. Only when nothing else asks for a password:
-    // prompt=login, an exceeded max_age or another user's hint still get the form.
+    // does for every other app of this browser. Only when the missing provider session is the one
+    // reason to ask: prompt=login and an exceeded max_age still get the form.
     const reasons = details.prompt.reasons;
     if (details.prompt.name === 'login' && reasons.length === 1 && reasons[0] === 'no_session') {
       const active = await deps.activeSsoSession(cookieOf(req, SSO_COOKIE));
