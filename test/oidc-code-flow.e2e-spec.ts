@@ -245,6 +245,48 @@ describe('OpenID Connect authorization code flow', () => {
     expect(await ended.landed.response.text()).toContain('<label for="password">');
   });
 
+  it('should let a browser switch users: the new sign-in stands, and its session is not the one signed out', async () => {
+    const browser = new TestBrowser();
+    await signIn(browser);
+    const other = await createUser(t.app);
+    const flow = await authorize(browser, { prompt: 'login' });
+    const posted = await browser.post(`${flow.landed.url}/login`, {
+      csrf: csrfOf(await flow.landed.response.text()),
+      login: other.email,
+      password: TEST_PASSWORD,
+    });
+    expect(posted.status).toBe(303);
+    const newSession = browser.cookies.get('nest_sso')!;
+    // oidc-provider signs the previous user out first, through an auto-posted form.
+    const confirm = await browser.follow(
+      new URL(posted.headers.get('location')!, t.baseUrl).href,
+      t.baseUrl,
+    );
+    const html = await confirm.response.text();
+    const action = /action="([^"]+)"/.exec(html)![1].replaceAll('&amp;', '&');
+    const fields = Object.fromEntries(
+      [...html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    const confirmed = await browser.post(new URL(action, t.baseUrl).href, fields);
+    const back = await browser.follow(
+      new URL(confirmed.headers.get('location')!, t.baseUrl).href,
+      t.baseUrl,
+    );
+    expect(back.url.startsWith(`${REDIRECT}?code=`)).toBe(true);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(back.url), {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+    });
+    expect(tokens.claims()!.sub).toBe(other.id);
+    // The new user's session and SSO cookie live on.
+    expect(browser.cookies.get('nest_sso')).toBe(newSession);
+    const sid = String(decodeJwt(newSession).sid);
+    await expect(t.app.get(SessionsService).requireActive(sid, other.id)).resolves.toMatchObject({
+      id: sid,
+    });
+  });
+
   it('should answer prompt=none without a session with login_required', async () => {
     const flow = await authorize(new TestBrowser(), { prompt: 'none' });
     const callback = new URL(flow.landed.url);

@@ -19,6 +19,7 @@ describe('OpenID Connect provider under attack', () => {
   let t: OidcTestApp;
   let user: User;
   let clientId: string;
+  let clientSecret: string;
   let config: oidc.Configuration;
 
   beforeAll(async () => {
@@ -30,6 +31,7 @@ describe('OpenID Connect provider under attack', () => {
       firstParty: true,
     });
     clientId = client.id;
+    clientSecret = secret!;
     config = await discover(t, clientId, secret!);
   });
   afterAll(() => t.close());
@@ -253,4 +255,103 @@ describe('OpenID Connect provider under attack', () => {
       }
     },
   );
+
+  it('should answer a NUL character anywhere in a request with 4xx, never 5xx, spending nothing', async () => {
+    const { callback, verifier } = await signIn(new TestBrowser());
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+    });
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
+    const authed = { ...form, authorization: basic };
+    const redirect = encodeURIComponent(REDIRECT);
+    const requests: [string, RequestInit][] = [
+      [
+        '/oidc/token',
+        {
+          method: 'POST',
+          headers: authed,
+          body: `grant_type=refresh_token&refresh_token=${tokens.refresh_token!}&account=ac%00me`,
+        },
+      ],
+      [
+        '/oidc/token',
+        {
+          method: 'POST',
+          headers: authed,
+          body: `grant_type=authorization_code&code=ab%00cd&redirect_uri=${redirect}`,
+        },
+      ],
+      [
+        '/oidc/token',
+        { method: 'POST', headers: authed, body: 'grant_type=refresh_token&refresh_token=ab%00cd' },
+      ],
+      [
+        '/oidc/token',
+        {
+          method: 'POST',
+          headers: form,
+          body: 'grant_type=client_credentials&client_id=a%00&client_secret=x',
+        },
+      ],
+      [
+        '/oidc/token/revocation',
+        { method: 'POST', headers: authed, body: 'token=ab%00cd&token_type_hint=refresh_token' },
+      ],
+      ['/oidc/token/revocation', { method: 'POST', headers: form, body: 'token=x&client_id=a%00' }],
+      ['/oidc/session/end?client_id=a%00', {}],
+      ['/oidc/session/end/success?client_id=%00', {}],
+      [`/oidc/auth?client_id=x%00&response_type=code&scope=openid&redirect_uri=${redirect}`, {}],
+      [
+        (await authorizeUrl({ state: 'a\0b', nonce: 'n\0', login_hint: 'a\0b' })).url.href.slice(
+          t.baseUrl.length,
+        ),
+        {},
+      ],
+    ];
+    for (const [path, init] of requests) {
+      const response = await fetch(`${t.baseUrl}${path}`, { ...init, redirect: 'manual' });
+      const where = `${init.method ?? 'GET'} ${path.slice(0, 100)}`;
+      // 200 for revocation (RFC 7009 section 2.2: an unknown token is not an error), else 3xx/4xx.
+      expect(response.status, where).toBeLessThan(500);
+      expect(await response.text(), where).not.toContain('server_error');
+    }
+    // The refused account spent nothing: the refresh token still works.
+    await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    // Nor may the hosted sign-in's form carry one.
+    const browser = new TestBrowser();
+    const { url } = await authorizeUrl();
+    const landed = await browser.follow(url.href, t.baseUrl);
+    const sessions = await count('sessions');
+    const posted = await browser.post(`${landed.url}/login`, {
+      csrf: csrfOf(await landed.response.text()),
+      login: `${user.email}\0`,
+      password: TEST_PASSWORD,
+    });
+    expect(posted.status).toBe(400);
+    expect(await count('sessions')).toBe(sessions);
+  });
+
+  it('should route every spelling of /oidc paths as the provider does: discovery only at the root, one JWKS', async () => {
+    const canonical = await (await fetch(`${t.baseUrl}/.well-known/jwks.json`)).text();
+    for (const path of ['/oidc/jwks', '/oidc/JWKS', '/oidc/jwks/', '/oidc/jwks?x=1']) {
+      const response = await fetch(`${t.baseUrl}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(await response.text(), path).toBe(canonical);
+    }
+    expect((await fetch(`${t.baseUrl}/oidc/jwks`, { method: 'HEAD' })).status).toBe(200);
+    for (const path of [
+      '/oidc/.well-known/openid-configuration/',
+      '/oidc/.WELL-KNOWN/openid-configuration',
+    ]) {
+      expect((await fetch(`${t.baseUrl}${path}`)).status, path).toBe(404);
+    }
+    for (const path of ['/oidc', '/oidc?x', '/oidc?', '/oidc/?token']) {
+      for (const method of ['GET', 'POST']) {
+        const status = (await fetch(`${t.baseUrl}${path}`, { method, redirect: 'manual' })).status;
+        expect(status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+        expect(status, `${method} ${path}`).toBeLessThan(500);
+      }
+    }
+  });
 });

@@ -256,7 +256,7 @@ function sameToken(presented: string | null, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The urlencoded form body, or `null` if it is not one or is too large. */
+/** The urlencoded form body, or `null` if it is not one, is too large or carries a NUL. */
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
   if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
     return null;
@@ -267,5 +267,8 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
     if (size > FORM_LIMIT) return null;
     chunks.push(chunk as Buffer);
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  // No field may carry U+0000: nothing stored can hold it (PostgreSQL text).
+  for (const [key, value] of form) if (key.includes('\0') || value.includes('\0')) return null;
+  return form;
 }

@@ -26,13 +26,21 @@ interface PayloadRow {
  * - clients are read from `oidc_clients` (the data the CLI and admin API manage), never stored
  *   by the provider.
  */
-export function createOidcAdapter(dataSource: DataSource): new (model: string) => Adapter {
+export function createOidcAdapter(
+  dataSource: DataSource,
+  /** The error a payload PostgreSQL cannot hold is refused with (oidc-provider's invalid_request). */
+  invalidRequest: (description: string) => Error,
+): new (model: string) => Adapter {
   return class OidcDatabaseAdapter implements Adapter {
     constructor(private readonly model: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
       const grantId = payload.grantId ?? null;
+      const json = JSON.stringify(payload);
+      // PostgreSQL text and jsonb cannot hold U+0000; a request parameter carrying one (state,
+      // nonce, login_hint…) is refused as a bad request rather than failing the write.
+      if (json.includes('\\u0000')) throw invalidRequest('a parameter contains a NUL character');
       // A grant-bound payload is bound to its grant's nest-sso session.
       await dataSource.query(
         `INSERT INTO oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, sso_session_id)
@@ -45,7 +53,7 @@ export function createOidcAdapter(dataSource: DataSource): new (model: string) =
         [
           this.model,
           id,
-          JSON.stringify(payload),
+          json,
           grantId,
           payload.uid ?? null,
           payload.userCode ?? null,
@@ -56,6 +64,9 @@ export function createOidcAdapter(dataSource: DataSource): new (model: string) =
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      // An identifier with U+0000 (a client id, code or token from a request) names nothing:
+      // PostgreSQL text cannot hold one, so it is never sent.
+      if (id.includes('\0')) return undefined;
       if (this.model === 'Client') return findClient(dataSource, id);
       return this.findBy('p.id = $2', id);
     }
@@ -82,11 +93,20 @@ export function createOidcAdapter(dataSource: DataSource): new (model: string) =
       ]);
     }
 
+    /**
+     * Deletes the tokens and codes issued from a grant. Only those: an interaction can name the
+     * grant too (a consent prompt's), and deleting it would break the sign-in in progress (a
+     * user switch revokes the previous user's grants before it resumes).
+     */
     async revokeByGrantId(grantId: string): Promise<void> {
-      await dataSource.query(`DELETE FROM oidc_payloads WHERE grant_id = $1`, [grantId]);
+      await dataSource.query(
+        `DELETE FROM oidc_payloads WHERE grant_id = $1 AND model = ANY($2::varchar[])`,
+        [grantId, [...GRANT_BOUND]],
+      );
     }
 
     private async findBy(where: string, value: string): Promise<AdapterPayload | undefined> {
+      if (value.includes('\0')) return undefined;
       const rows = await dataSource.query<PayloadRow[]>(
         `SELECT p.payload, p.consumed_at FROM oidc_payloads p
            LEFT JOIN sessions s ON s.id = p.sso_session_id

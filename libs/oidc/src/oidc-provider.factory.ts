@@ -111,7 +111,10 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     use: 'sig',
   };
   const configuration: Configuration = {
-    adapter: createOidcAdapter(deps.dataSource),
+    adapter: createOidcAdapter(
+      deps.dataSource,
+      (description) => new errors.InvalidRequest(description),
+    ),
     jwks: { keys: [jwk] },
     cookies: { keys: deps.cookieKeys },
     clientDefaults: {
@@ -402,7 +405,7 @@ function accountParameter(
 ): string | undefined {
   const value = ctx?.oidc.body?.account;
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length < 1 || value.length > 100) {
+  if (typeof value !== 'string' || value.length < 1 || value.length > 100 || value.includes('\0')) {
     throw new errors.InvalidRequest(
       'account must be one account id or name of 1 to 100 characters',
     );

@@ -210,16 +210,22 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       this.moduleRef.get(ConsentsService, { strict: false }).covers(accountId, clientId, scopes),
     endSsoSession: async (ctx) => {
       const token = ctx.cookies.get(SSO_COOKIE, { signed: false });
-      ctx.cookies.set(SSO_COOKIE, null, { signed: false, path: '/' });
       if (!token) return;
+      const clear = () => ctx.cookies.set(SSO_COOKIE, null, { signed: false, path: '/' });
       try {
         const claims = await this.tokens.verify<SessionClaims>(token, SESSION_TOKEN);
         const owner = await this.users.findByTokenUid(claims.uid);
+        // Only the signed-out user's own session: when the browser switches users, oidc-provider
+        // signs the previous one out after the SSO cookie already names the new one's session,
+        // which stays (and so does its cookie).
+        if (owner && owner.id !== ctx.oidc.session?.accountId) return;
+        clear();
         if (!owner) return;
         await this.moduleRef
           .get(EndSessionsUseCase, { strict: false })
           .one(claims.sid, 'logout', Actors.user(owner.id, ctx.ip), owner.id);
       } catch (error) {
+        clear();
         this.logger.warn(`Could not end the session at end_session: ${(error as Error).message}`);
       }
     },
@@ -309,10 +315,10 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
     path: string,
     clientIp: string,
   ): Promise<void> {
-    if (req.method === 'GET' && (path === '/jwks' || path.startsWith('/jwks?'))) {
+    if ((req.method === 'GET' || req.method === 'HEAD') && routeOf(path) === '/jwks') {
       const { json, etag } = this.keyStore.current.jwks;
       res.writeHead(200, { 'content-type': 'application/json', etag });
-      res.end(json);
+      res.end(req.method === 'HEAD' ? undefined : json);
       return;
     }
     // The provider sees the public URL as its origin, whatever Host or scheme the request came
@@ -339,9 +345,11 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
 
   private mount(fastify: FastifyInstance): void {
     const handle = (req: IncomingMessage, res: ServerResponse, ip: string): Promise<void> => {
-      const path = req.url!.slice(OIDC_PREFIX.length) || '/';
-      // Discovery lives at the issuer's own /.well-known (the server root), not below /oidc.
-      if (path.split('?')[0] === DISCOVERY_PATH) {
+      const rest = req.url!.slice(OIDC_PREFIX.length);
+      const path = rest.startsWith('/') ? rest : `/${rest}`; // `/oidc?x` is `/?x`
+      // Discovery lives at the issuer's own /.well-known (the server root), not below /oidc:
+      // however the path is spelt, as the provider's router ignores case and a trailing slash.
+      if (routeOf(path) === DISCOVERY_PATH) {
         const body: ErrorBody = {
           statusCode: 404,
           code: 'not_found',
@@ -372,4 +380,12 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
       done();
     });
   }
+}
+
+/**
+ * A path as oidc-provider's router matches it: without the query, lower-case, without trailing
+ * slashes (`/JWKS/` is `/jwks`).
+ */
+function routeOf(path: string): string {
+  return path.split('?')[0].toLowerCase().replace(/\/+$/, '');
 }
