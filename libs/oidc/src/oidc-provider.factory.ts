@@ -331,9 +331,14 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
   };
   const provider = new ProviderClass(oidcIssuer(config), configuration);
   // end_session ends the nest-sso session behind the browser too (oidc-provider has already
-  // ended its own session and sent the back-channel logout tokens).
-  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-    void deps.hooks.endSsoSession(ctx);
+  // ended its own session and sent the back-channel logout tokens). Done once the route has run
+  // but before the response is written, so that the SSO cookie can still be cleared after the
+  // session check's await.
+  const endedSessions = new WeakSet<object>();
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => endedSessions.add(ctx));
+  provider.use(async (ctx, next) => {
+    await next();
+    if (endedSessions.has(ctx)) await deps.hooks.endSsoSession(ctx as KoaContextWithOIDC);
   });
   // OidcService sets the forwarding headers of every request it hands over (the public URL's
   // host and scheme, the client address resolved through SSO_TRUSTED_PROXIES): trust them.
