@@ -5,14 +5,20 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedDatabaseBusyError, lockEmbeddedDatabase } from './embedded-lock';
 
-/** A separate process that takes the lock with this very module and holds it until killed. */
+/**
+ * A separate process that takes the lock with this very module and holds it until killed. It
+ * drops the release function and collects garbage before it says so: the lock must outlive both.
+ */
 async function holder(dataDir: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
+      '--expose-gc',
       '-e',
       `require(${JSON.stringify(join(__dirname, 'embedded-lock.ts'))}).lockEmbeddedDatabase(${JSON.stringify(dataDir)});
-       process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`,
+       setTimeout(() => { globalThis.gc(); setTimeout(() => { globalThis.gc();
+         process.stdout.write('locked\\n'); }, 50); }, 50);
+       setInterval(() => {}, 1000);`,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -47,13 +47,19 @@ export function lockEmbeddedDatabase(dataDir: string): () => void {
     throw error;
   }
   writeFileSync(ownerFile, `process ${process.pid} on host ${hostname()}`);
-  let held = true;
+  heldLocks.add(lock);
   return () => {
-    if (!held) return;
-    held = false;
+    if (!heldLocks.delete(lock)) return;
     lock.close();
   };
 }
+
+/**
+ * The locks this process holds. A strong reference: node:sqlite closes a database that garbage
+ * collection reclaims, which would release the lock while the process still uses the files, if
+ * its release function were dropped (a caller that never releases, as a CLI run may not).
+ */
+const heldLocks = new Set<DatabaseSync>();
 
 function describeOwner(ownerFile: string): string {
   try {
