@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import type { SsoConfig } from '@nest-sso/config';
 import type { SigningKey } from '@nest-sso/keys';
 import { AUTHORIZATION_TOKEN, type AuthorizationClaims } from '@nest-sso/tokens';
+import type { Membership } from '@nest-sso/accounts';
 import type { User, UsersService } from '@nest-sso/users';
 import { createOidcAdapter } from './oidc-adapter';
 import { errorPage, logoutPage, PAGE_CSP, signedOutPage } from './pages';
@@ -54,15 +55,15 @@ export interface OidcHooks {
   /** Ends the browser's nest-sso session (RP-initiated logout), and clears its SSO cookie. */
   endSsoSession(ctx: KoaContextWithOIDC): Promise<void>;
   /**
-   * Whether user `accountId` is a member of `account` (an account id or name); a refusal is
+   * User `accountId`'s membership of `account` (an account id or name), or `null`; a refusal is
    * audited (`authorize_denied`, reason `not_a_member`) against the grant's nest-sso session.
    */
-  isMember(input: {
+  membershipOf(input: {
     accountId: string;
     account: string;
     grantId: string;
     ipAddress?: string;
-  }): Promise<boolean>;
+  }): Promise<Membership | null>;
   /**
    * The claims of a user's access token: a nest-sso authorization token, carrying the permissions
    * of the user's membership of `account` (an account id or name) when one is named; `null` when
@@ -75,6 +76,8 @@ export interface OidcHooks {
     account?: string;
     /** The user `accountId` names, when this request has read it already. */
     user?: User;
+    /** The membership of `account`, when this request has read it already. */
+    membership?: Membership;
   }): Promise<AuthorizationClaims | null>;
 }
 
@@ -189,19 +192,22 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       // an authorization code is spent), so a refused account costs the client nothing.
       const account = ctx.oidc.route === 'token' ? accountParameter(ctx, errors) : undefined;
       const grantId = (token as { grantId?: string } | undefined)?.grantId;
+      let membership: Membership | undefined;
       if (account !== undefined && grantId !== undefined) {
-        const member = await deps.hooks.isMember({
+        const found = await deps.hooks.membershipOf({
           accountId: user.id,
           account,
           grantId,
           ipAddress: ctx.ip,
         });
-        if (!member) throw new errors.InvalidTarget(NOT_A_MEMBER);
+        if (!found) throw new errors.InvalidTarget(NOT_A_MEMBER);
+        membership = found;
       }
       return {
         accountId: user.id,
         // Kept for the access token's claims in the same request (no second lookup).
         user,
+        membership,
         claims: () => ({
           sub: user.id,
           email: user.email,
@@ -299,12 +305,15 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
           }
           if (token.kind === 'AccessToken') {
             const { accountId, grantId } = token as { accountId: string; grantId: string };
+            // What findAccount read in this request (oidc-provider keeps its answer on the ctx).
+            const read = ctx?.oidc.account as { user?: User; membership?: Membership } | undefined;
             const claims = await deps.hooks.accessTokenClaims({
               accountId,
               clientId,
               grantId,
               account,
-              user: (ctx?.oidc.account as { user?: User } | undefined)?.user,
+              user: read?.user,
+              membership: read?.membership,
             });
             // One answer for "no such account" and "not a member", as POST /authorize gives.
             if (!claims) throw new errors.InvalidTarget(NOT_A_MEMBER);

@@ -229,30 +229,33 @@ export class OidcService implements OnModuleInit, OnModuleDestroy {
         this.logger.warn(`Could not end the session at end_session: ${(error as Error).message}`);
       }
     },
-    isMember: async ({ accountId, account, grantId, ipAddress }) => {
+    membershipOf: async ({ accountId, account, grantId, ipAddress }) => {
       const membership = await this.moduleRef
         .get(AccountsService, { strict: false })
         .findMembership(accountId, account);
-      if (membership) return true;
+      if (membership) return membership;
       await this.moduleRef.get(AuditService, { strict: false }).record({
         type: 'authorize_denied',
         actor: Actors.user(accountId, ipAddress),
         sessionId: await this.sessionOfGrant(grantId),
         reason: 'not_a_member',
       });
-      return false;
+      return null;
     },
-    accessTokenClaims: async ({ accountId, clientId, grantId, account, user: known }) => {
+    accessTokenClaims: async (input) => {
+      const { accountId, clientId, grantId, account } = input;
       const sid = await this.sessionOfGrant(grantId);
-      const user = known?.id === accountId ? known : await this.users.findById(accountId);
+      const known = input.user?.id === accountId ? input.user : undefined;
+      const user = known ?? (await this.users.findById(accountId));
       if (!sid || !user) throw new Error('The grant has no active session');
+      // The membership findAccount checked in this request; read here only if it did not.
       const membership =
         account === undefined
           ? null
-          : await this.moduleRef
+          : (input.membership ??
+            (await this.moduleRef
               .get(AccountsService, { strict: false })
-              .findMembership(user.id, account);
-      // Removed since isMember checked it: refused too.
+              .findMembership(user.id, account)));
       if (account !== undefined && !membership) return null;
       const builder = this.moduleRef.get(AuthorizationPayloadBuilder, { strict: false });
       return builder.build({
