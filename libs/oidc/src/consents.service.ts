@@ -5,6 +5,7 @@ import { DataSource, Repository } from 'typeorm';
 import { Actor, AuditService } from '@nest-sso/audit';
 import { SsoError } from '@nest-sso/common';
 import { OidcConsent } from './oidc-consent.entity';
+import { GRANT_BOUND } from './oidc-adapter';
 import { oidcScopesOf } from './oidc-scopes';
 
 /** One consent as its user and operators see it. */
@@ -106,11 +107,14 @@ export class ConsentsService {
             AND EXISTS (SELECT 1 FROM consent)
        ), ended AS (
          DELETE FROM oidc_payloads
-          WHERE grant_id IN (SELECT id FROM grants) OR (model = 'Grant' AND id IN (SELECT id FROM grants))
+          WHERE (grant_id IN (SELECT id FROM grants) AND model = ANY($4::varchar[]))
+             OR (model = 'Grant' AND id IN (SELECT id FROM grants))
          RETURNING 1
        )
        SELECT (SELECT count(*) FROM consent)::int AS consents, (SELECT count(*) FROM ended)::int AS ended`,
-      [userId, clientId, userId],
+      // The grants' tokens and codes, as the adapter's revokeByGrantId deletes them: not an
+      // interaction in progress that names one.
+      [userId, clientId, userId, [...GRANT_BOUND]],
     );
     if (!result || result.consents === 0) throw new SsoError('not_found', 'No such consent');
     await this.audit.record({

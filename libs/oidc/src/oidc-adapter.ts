@@ -3,7 +3,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { OidcClient } from './oidc-client.entity';
 
 /** Models whose payload carries a `grantId`: they live and die with their grant. */
-const GRANT_BOUND = new Set([
+export const GRANT_BOUND = new Set([
   'AccessToken',
   'AuthorizationCode',
   'RefreshToken',
